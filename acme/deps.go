@@ -1,0 +1,38 @@
+package acme
+
+import (
+	"context"
+
+	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/vetting"
+)
+
+// Vetting is what the ACME server needs from the registration authority.
+// *vetting.Service implements it.
+type Vetting interface {
+	// EABCredential returns an active credential and its active contract.
+	// Errors wrap vetting.ErrNotFound (unknown kid) or vetting.ErrInactive
+	// (revoked credential, suspended or ended contract) with a message that
+	// says which.
+	EABCredential(ctx context.Context, kid string) (*vetting.EABCredential, *vetting.Contract, error)
+	Contract(ctx context.Context, code string) (*vetting.Contract, error)
+	Organization(ctx context.Context, id int64) (*vetting.Organization, error)
+}
+
+// Issuer signs end-entity certificates. *ca.Authority implements it.
+type Issuer interface {
+	Issue(ctx context.Context, req ca.Request) (*ca.Issued, error)
+}
+
+// Validator performs one challenge validation over the network (RFC 8555
+// §8.3, §8.4, RFC 8737). *validation.Validator implements it.
+//
+// keyAuthorization is token || "." || base64url(JWK thumbprint). A failed
+// validation returns an error; if the error has a method
+// ProblemType() string returning an RFC 8555 error type suffix
+// ("connection", "dns", "incorrectResponse", "tls", "unauthorized",
+// "rejectedIdentifier", "caa"), that type is reported, else "serverInternal"
+// is not: validation failures default to "incorrectResponse".
+type Validator interface {
+	Validate(ctx context.Context, challengeType, name, token, keyAuthorization string) error
+}

@@ -1,0 +1,99 @@
+package vetting
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors returned by the Store and the Service (wrapped; use errors.Is).
+var (
+	ErrNotFound  = errors.New("vetting: not found")
+	ErrDuplicate = errors.New("vetting: already exists")
+	// ErrInvalid wraps every validation failure of operator input; the
+	// message says what to fix.
+	ErrInvalid = errors.New("vetting: invalid input")
+	// ErrInactive: the credential is revoked or the contract is not active.
+	ErrInactive = errors.New("vetting: not active")
+)
+
+// Contract and credential statuses.
+const (
+	ContractActive    = "active"
+	ContractSuspended = "suspended"
+	ContractEnded     = "ended"
+
+	CredentialActive  = "active"
+	CredentialRevoked = "revoked"
+)
+
+// Plans.
+const (
+	PlanPerCertificate = "per-certificate"
+	PlanMonthly        = "monthly"
+)
+
+// Organization is a vetted applicant organization. Its fields become the
+// subject of every certificate issued under its contracts.
+type Organization struct {
+	ID        int64
+	Name      string // legal name in English; the subject O
+	NameJa    string // legal name in Japanese
+	Country   string // ISO 3166-1 alpha-2, upper case
+	Province  string // prefecture / state
+	Locality  string // city
+	CreatedAt time.Time
+}
+
+// Contract binds an organization to a plan. Its 10-digit code identifies it
+// in every interaction; the last digit is a check digit.
+type Contract struct {
+	Code           string
+	OrganizationID int64
+	Plan           string
+	// Slots is the number of certificates the plan allows at once.
+	Slots int
+	// Profiles lists the certificate profiles (ov, ev) the contract allows;
+	// the first is the default.
+	Profiles  []string
+	Status    string
+	CreatedAt time.Time
+}
+
+// EABCredential is an External Account Binding credential (RFC 8555 §7.3.4)
+// of a contract.
+type EABCredential struct {
+	KeyID        string
+	ContractCode string
+	HMACKey      []byte
+	Status       string
+	CreatedAt    time.Time
+	RevokedAt    *time.Time
+}
+
+// AuditEvent is one entry of the append-only audit log.
+type AuditEvent struct {
+	ID      int64
+	At      time.Time
+	Kind    string // e.g. "org.create", "contract.create", "eab.create", "eab.revoke", "issuance", "revocation"
+	Actor   string // "cli", "acme:account/12", ...
+	Subject string // what it is about: an id, a contract code, a serial
+	Detail  []byte // JSON object
+}
+
+// Store persists the registration authority's records.
+type Store interface {
+	CreateOrganization(ctx context.Context, o *Organization) error // sets ID
+	GetOrganization(ctx context.Context, id int64) (*Organization, error)
+	// CreateContract inserts c; ErrDuplicate if the code is taken.
+	CreateContract(ctx context.Context, c *Contract) error
+	GetContract(ctx context.Context, code string) (*Contract, error)
+	// CreateEABCredential inserts e; ErrDuplicate if the kid is taken.
+	CreateEABCredential(ctx context.Context, e *EABCredential) error
+	GetEABCredential(ctx context.Context, kid string) (*EABCredential, error)
+	// RevokeEABCredential sets an active credential revoked at the time;
+	// ErrNotFound if there is none, ErrInactive if already revoked.
+	RevokeEABCredential(ctx context.Context, kid string, at time.Time) error
+	// AppendAudit appends an event to the audit log; sets e.ID.
+	AppendAudit(ctx context.Context, e *AuditEvent) error
+}
