@@ -1,0 +1,102 @@
+package acme
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// completeTimeout bounds recording a validation result.
+const completeTimeout = 10 * time.Second
+
+// challenge implements RFC 8555 §7.5.1. POST-as-GET returns the challenge;
+// a JSON object payload (normally {}) asks for validation: a pending
+// challenge of a pending authorization becomes processing and is validated
+// in the background (answer 200, status processing, Retry-After: 1); a
+// challenge already processing or valid is returned as it is, without a
+// new validation. Every answer links up to the authorization.
+func (s *Server) challenge(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	sr, err := s.verifyPOST(w, r, kidOnly)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(r, "challenge")
+	if err != nil {
+		return err
+	}
+	ch, err := s.store.GetChallenge(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return notFound("challenge")
+	}
+	if err != nil {
+		return internal(err)
+	}
+	a, err := s.loadAuthz(ctx, ch.AuthzID, sr.account)
+	if err != nil {
+		if p, ok := err.(*problem); ok && p.Status == http.StatusForbidden {
+			return notYours("challenge")
+		}
+		return err
+	}
+	w.Header().Add("Link", link(s.authzURL(a.ID), "up"))
+	if sr.postAsGet() || ch.Status == StatusProcessing || ch.Status == StatusValid {
+		return s.writeChallenge(w, ch)
+	}
+	var req struct{}
+	if err := decodePayload(sr.payload, &req); err != nil {
+		return err
+	}
+	if st := AuthzStatus(a, s.clock()); st != StatusPending {
+		return malformed("authorization is %s; its challenges can no longer be attempted", st)
+	}
+	if ch.Status != StatusPending {
+		return malformed("challenge is %s and cannot be retried; create a new order", ch.Status)
+	}
+	for _, other := range a.Challenges {
+		if other.ID != ch.ID && other.Status == StatusProcessing {
+			return malformed("the %s challenge of this authorization is already being validated", other.Type)
+		}
+	}
+	if s.isClosing() {
+		return newProblem(probServerInternal, "the server is shutting down; try again").withStatus(http.StatusServiceUnavailable)
+	}
+	acct := sr.account
+	if err := s.store.StartChallenge(ctx, ch.ID); err != nil {
+		if !errors.Is(err, ErrConflict) {
+			return internal(err)
+		}
+		// A concurrent request started it or the authorization moved on.
+		if ch, err = s.store.GetChallenge(ctx, id); err != nil {
+			return internal(err)
+		}
+		if ch.Status == StatusProcessing || ch.Status == StatusValid {
+			return s.writeChallenge(w, ch)
+		}
+		return malformed("challenge is %s and cannot be started", ch.Status)
+	}
+	job := validationJob{
+		challengeID: ch.ID,
+		typ:         ch.Type,
+		name:        strings.TrimPrefix(a.Identifier.Value, "*."),
+		token:       ch.Token,
+		keyAuth:     ch.Token + "." + acct.KeyThumbprint,
+		accountID:   acct.ID,
+	}
+	if !s.goAsync(func(bg context.Context) { s.validate(bg, job) }) {
+		s.complete(job, newProblem(probServerInternal, "the server is shutting down; try again"))
+		return newProblem(probServerInternal, "the server is shutting down; try again").withStatus(http.StatusServiceUnavailable)
+	}
+	ch.Status = StatusProcessing
+	return s.writeChallenge(w, ch)
+}
+
+// writeChallenge sends ch; Retry-After: 1 while it is processing.
+func (s *Server) writeChallenge(w http.ResponseWriter, ch *Challenge) error {
+	if ch.Status == StatusProcessing {
+		setRetryAfter(w, 1)
+	}
+	return writeJSON(w, http.StatusOK, s.challengeView(ch))
+}

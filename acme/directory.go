@@ -1,0 +1,40 @@
+package acme
+
+import "net/http"
+
+// directoryJSON is the directory object (RFC 8555 §7.1.1).
+type directoryJSON struct {
+	NewNonce   string   `json:"newNonce"`
+	NewAccount string   `json:"newAccount"`
+	NewOrder   string   `json:"newOrder"`
+	RevokeCert string   `json:"revokeCert"`
+	KeyChange  string   `json:"keyChange"`
+	Meta       metaJSON `json:"meta"`
+}
+
+// metaJSON is the directory's "meta" object (RFC 8555 §7.1.1). kakuin
+// always requires External Account Binding (§7.3.4).
+type metaJSON struct {
+	TermsOfService          string   `json:"termsOfService,omitempty"`
+	Website                 string   `json:"website,omitempty"`
+	CAAIdentities           []string `json:"caaIdentities,omitempty"`
+	ExternalAccountRequired bool     `json:"externalAccountRequired"`
+}
+
+// directory implements RFC 8555 §7.1.1. newAuthz is absent: kakuin does
+// not offer pre-authorization (§7.4.1).
+func (s *Server) directory(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, directoryJSON{
+		NewNonce:   s.baseURL + pathNewNonce,
+		NewAccount: s.baseURL + pathNewAccount,
+		NewOrder:   s.baseURL + pathNewOrder,
+		RevokeCert: s.baseURL + pathRevokeCert,
+		KeyChange:  s.baseURL + pathKeyChange,
+		Meta: metaJSON{
+			TermsOfService:          s.meta.TermsOfService,
+			Website:                 s.meta.Website,
+			CAAIdentities:           s.meta.CAAIdentities,
+			ExternalAccountRequired: true,
+		},
+	})
+}

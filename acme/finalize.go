@@ -1,0 +1,199 @@
+package acme
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/kakuin/kakuin/ca"
+)
+
+// finalizeRequest is the finalize payload (RFC 8555 §7.4).
+type finalizeRequest struct {
+	CSR string `json:"csr"`
+}
+
+// finalize implements RFC 8555 §7.4 synchronously: the order must be
+// ready; the CSR must be well signed, carry a key the CA certifies that is
+// not the account key, and name exactly the order's DNS names; then the
+// order turns processing, the certificate is signed with the subject taken
+// from the contract's vetted organization (never from the CSR), stored, and
+// the order turns valid in the same answer. A failure after the order
+// became processing makes it invalid with a serverInternal problem; it
+// never goes back to ready.
+func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	sr, err := s.verifyPOST(w, r, kidOnly)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(r, "order")
+	if err != nil {
+		return err
+	}
+	if sr.postAsGet() {
+		return malformed("finalize needs a JSON object payload with a csr")
+	}
+	var req finalizeRequest
+	if err := decodePayload(sr.payload, &req); err != nil {
+		return err
+	}
+	acct := sr.account
+	o, authzs, err := s.loadOrder(ctx, id, acct)
+	if err != nil {
+		return err
+	}
+	if st := EffectiveStatus(o, authzs, s.clock()); st != StatusReady {
+		return newProblem(probOrderNotReady, "order is %s, not ready", st)
+	}
+	csr, err := s.checkCSR(req.CSR, o, sr.key)
+	if err != nil {
+		return err
+	}
+	contract, err := s.activeContract(ctx, acct)
+	if err != nil {
+		return err
+	}
+	org, err := s.vetting.Organization(ctx, contract.OrganizationID)
+	if err != nil {
+		return internal(err)
+	}
+	if err := s.store.BeginFinalize(ctx, o.ID); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return newProblem(probOrderNotReady, "order is already being finalized or was finalized")
+		}
+		return internal(err)
+	}
+	issueReq := ca.Request{
+		Profile:   o.Profile,
+		PublicKey: csr.PublicKey,
+		Names:     issuanceNames(o),
+		Subject: ca.Subject{
+			Organization: org.Name,
+			Country:      org.Country,
+			Province:     org.Province,
+			Locality:     org.Locality,
+		},
+	}
+	// Signing and storing must not be abandoned half way if the client
+	// goes away: the order is processing and has to end valid or invalid.
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), issuanceTimeout)
+	defer cancel()
+	start := time.Now()
+	issued, err := s.issuer.Issue(ictx, issueReq)
+	if err == nil {
+		err = s.store.CompleteOrder(ictx, o.ID, &Certificate{
+			Serial:    issued.Serial,
+			IssuerID:  issued.IssuerID,
+			AccountID: acct.ID,
+			OrderID:   o.ID,
+			DER:       issued.DER,
+			ChainPEM:  issued.ChainPEM,
+			NotBefore: issued.NotBefore,
+			NotAfter:  issued.NotAfter,
+			KeyHash:   issued.KeyHash,
+		})
+	}
+	s.metrics.issuance(o.Profile, err == nil, time.Since(start))
+	if err != nil {
+		p := internal(fmt.Errorf("acme: finalize order %d: %w", o.ID, err))
+		p.Detail = "certificate issuance failed; the order is invalid, create a new order"
+		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), completeTimeout)
+		defer fcancel()
+		if ferr := s.store.FailOrder(fctx, o.ID, problemJSON(p)); ferr != nil {
+			s.log.ErrorContext(ctx, "acme: fail order", "order", o.ID, "err", ferr)
+		}
+		return p
+	}
+	s.log.InfoContext(ctx, "acme certificate issued", "account", acct.ID, "order", o.ID,
+		"serial", issued.Serial, "issuer", issued.IssuerID, "profile", o.Profile)
+	o.StoredStatus = StatusValid
+	o.CertSerial = issued.Serial
+	return s.writeOrder(w, http.StatusOK, o, authzs)
+}
+
+// issuanceNames lists the order's names with the first requested
+// identifier first (it becomes the CN), the rest in request order.
+func issuanceNames(o *Order) []string {
+	names := make([]string, 0, len(o.Names))
+	for _, id := range o.Identifiers {
+		n := strings.ToLower(strings.TrimSuffix(id.Value, "."))
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	for _, n := range o.Names { // defensive: anything not echoed
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// checkCSR decodes and checks the CSR (RFC 8555 §7.4): base64url DER, a
+// valid self-signature, a public key ca.CheckPublicKey accepts and that is
+// not the account key, only DNS names, and exactly the order's names
+// (subjectAltName dNSNames plus the CN if present). Failures are badCSR.
+func (s *Server) checkCSR(b64 string, o *Order, accountKey *jose.JSONWebKey) (*x509.CertificateRequest, error) {
+	if b64 == "" {
+		return nil, malformed("finalize payload has no csr")
+	}
+	der, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(b64, "="))
+	if err != nil {
+		return nil, badCSR("csr is not base64url")
+	}
+	csr, err := x509.ParseCertificateRequest(der)
+	if err != nil {
+		return nil, badCSR("CSR could not be parsed: %v", err)
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return nil, badCSR("CSR signature invalid")
+	}
+	if err := ca.CheckPublicKey(csr.PublicKey); err != nil {
+		return nil, err // *ca.KeyError → badCSR with its reason
+	}
+	if sameKey(&jose.JSONWebKey{Key: csr.PublicKey}, accountKey) {
+		return nil, badCSR("CSR must not use the account key")
+	}
+	if len(csr.IPAddresses) > 0 || len(csr.EmailAddresses) > 0 || len(csr.URIs) > 0 {
+		return nil, badCSR("CSR may only contain DNS names")
+	}
+	got := make([]string, 0, len(csr.DNSNames)+1)
+	for _, n := range csr.DNSNames {
+		got = append(got, strings.ToLower(strings.TrimSuffix(n, ".")))
+	}
+	if cn := csr.Subject.CommonName; cn != "" {
+		got = append(got, strings.ToLower(strings.TrimSuffix(cn, ".")))
+	}
+	got = sortedNames(got)
+	var missing, extra []string
+	for _, n := range o.Names {
+		if !slices.Contains(got, n) {
+			missing = append(missing, n)
+		}
+	}
+	for _, n := range got {
+		if !slices.Contains(o.Names, n) {
+			extra = append(extra, n)
+		}
+	}
+	if len(missing) > 0 || len(extra) > 0 {
+		var parts []string
+		if len(missing) > 0 {
+			parts = append(parts, "missing "+strings.Join(missing, ", "))
+		}
+		if len(extra) > 0 {
+			parts = append(parts, "not in the order "+truncate(strings.Join(extra, ", "), 512))
+		}
+		return nil, badCSR("CSR names do not match the order: %s", strings.Join(parts, "; "))
+	}
+	return csr, nil
+}

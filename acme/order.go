@@ -1,0 +1,259 @@
+package acme
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kakuin/kakuin/vetting"
+)
+
+// minAuthzRemaining is how long a reused authorization must still live.
+const minAuthzRemaining = time.Hour
+
+// orderJSON is the order object (RFC 8555 §7.1.3).
+type orderJSON struct {
+	Status         string          `json:"status"`
+	Expires        string          `json:"expires"`
+	Identifiers    []Identifier    `json:"identifiers"`
+	Authorizations []string        `json:"authorizations"`
+	Finalize       string          `json:"finalize"`
+	Certificate    string          `json:"certificate,omitempty"`
+	Error          json.RawMessage `json:"error,omitempty"`
+}
+
+// orderView renders o with its authorizations at now.
+func (s *Server) orderView(o *Order, authzs []*Authorization, now time.Time) orderJSON {
+	v := orderJSON{
+		Status:         EffectiveStatus(o, authzs, now),
+		Expires:        timeString(o.Expires),
+		Identifiers:    o.Identifiers,
+		Authorizations: make([]string, len(o.AuthzIDs)),
+		Finalize:       s.finalizeURL(o.ID),
+	}
+	for i, id := range o.AuthzIDs {
+		v.Authorizations[i] = s.authzURL(id)
+	}
+	if v.Status == StatusValid && o.CertSerial != "" {
+		v.Certificate = s.certURL(o.CertSerial)
+	}
+	if v.Status == StatusInvalid {
+		v.Error = orderError(o, authzs, now)
+	}
+	return v
+}
+
+// writeOrder sends the order with its Location and, while it is
+// processing, a Retry-After.
+func (s *Server) writeOrder(w http.ResponseWriter, status int, o *Order, authzs []*Authorization) error {
+	v := s.orderView(o, authzs, s.clock())
+	if v.Status == StatusProcessing {
+		setRetryAfter(w, 1)
+	}
+	w.Header().Set("Location", s.orderURL(o.ID))
+	return writeJSON(w, status, v)
+}
+
+// loadOrder fetches an order of acct with its authorizations.
+func (s *Server) loadOrder(ctx context.Context, id int64, acct *Account) (*Order, []*Authorization, error) {
+	o, err := s.store.GetOrder(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, notFound("order")
+	}
+	if err != nil {
+		return nil, nil, internal(err)
+	}
+	if o.AccountID != acct.ID {
+		return nil, nil, notYours("order")
+	}
+	authzs, err := s.store.GetAuthorizations(ctx, o.AuthzIDs)
+	if err != nil {
+		return nil, nil, internal(err)
+	}
+	return o, authzs, nil
+}
+
+// order implements POST-as-GET of an order (RFC 8555 §7.1.3, §7.4).
+func (s *Server) order(w http.ResponseWriter, r *http.Request) error {
+	sr, err := s.verifyPOST(w, r, kidOnly)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(r, "order")
+	if err != nil {
+		return err
+	}
+	if !sr.postAsGet() {
+		return malformed("an order is fetched with POST-as-GET (empty payload)")
+	}
+	o, authzs, err := s.loadOrder(r.Context(), id, sr.account)
+	if err != nil {
+		return err
+	}
+	return s.writeOrder(w, http.StatusOK, o, authzs)
+}
+
+// newOrderRequest is the newOrder payload (RFC 8555 §7.4).
+type newOrderRequest struct {
+	Identifiers []Identifier `json:"identifiers"`
+	NotBefore   string       `json:"notBefore"`
+	NotAfter    string       `json:"notAfter"`
+}
+
+// newOrder implements RFC 8555 §7.4. The account's contract must be active;
+// the order gets the contract's first (default) profile. A pending or ready
+// order of the same account for the same names is returned instead of a
+// new one — with 201 like a new order, because x/crypto/acme accepts only
+// 201 here and certbot and lego accept it too. Otherwise valid or pending
+// authorizations of the account are reused per name, the others created
+// with one challenge of each type, all in one Store.CreateOrder.
+func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	sr, err := s.verifyPOST(w, r, kidOnly)
+	if err != nil {
+		return err
+	}
+	if sr.postAsGet() {
+		return malformed("newOrder needs a JSON object payload")
+	}
+	var req newOrderRequest
+	if err := decodePayload(sr.payload, &req); err != nil {
+		return err
+	}
+	if req.NotBefore != "" || req.NotAfter != "" {
+		return malformed("notBefore and notAfter are not supported; the validity period follows the certificate profile")
+	}
+	ids, err := s.checkIdentifiers(req.Identifiers)
+	if err != nil {
+		return err
+	}
+	acct := sr.account
+	contract, err := s.activeContract(ctx, acct)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	names := sortedNames(ids.names)
+
+	existing, err := s.store.FindOrderByNames(ctx, acct.ID, names, now)
+	switch {
+	case err == nil:
+		authzs, err := s.store.GetAuthorizations(ctx, existing.AuthzIDs)
+		if err != nil {
+			return internal(err)
+		}
+		if st := EffectiveStatus(existing, authzs, now); st == StatusPending || st == StatusReady {
+			return s.writeOrder(w, http.StatusCreated, existing, authzs)
+		}
+	case !errors.Is(err, ErrNotFound):
+		return internal(err)
+	}
+
+	o := &Order{
+		AccountID:    acct.ID,
+		StoredStatus: StatusPending,
+		Identifiers:  ids.echo,
+		Names:        names,
+		Profile:      contract.Profiles[0],
+		Expires:      now.Add(s.policy.OrderLifetime),
+	}
+	var reused, created []*Authorization
+	for _, name := range ids.names {
+		a, err := s.store.FindReusableAuthz(ctx, acct.ID, name,
+			[]string{StatusValid, StatusPending}, now.Add(minAuthzRemaining))
+		if err == nil && !s.reusable(a, now) {
+			err = ErrNotFound
+		}
+		if err == nil {
+			reused = append(reused, a)
+			o.AuthzIDs = append(o.AuthzIDs, a.ID)
+			if a.Expires.Before(o.Expires) {
+				o.Expires = a.Expires
+			}
+			continue
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return internal(err)
+		}
+		a, err = newAuthorization(acct.ID, name, now.Add(s.policy.OrderLifetime))
+		if err != nil {
+			return internal(err)
+		}
+		created = append(created, a)
+	}
+	if err := s.store.CreateOrder(ctx, o, created); err != nil {
+		return internal(err)
+	}
+	s.log.InfoContext(ctx, "acme order created", "account", acct.ID, "order", o.ID,
+		"names", len(names), "reused_authzs", len(reused), "profile", o.Profile)
+	return s.writeOrder(w, http.StatusCreated, o, append(reused, created...))
+}
+
+// reusable reports whether a found authorization may serve a new order: a
+// valid one only within Policy.AuthzReuse of its validation (BR §4.2.1).
+func (s *Server) reusable(a *Authorization, now time.Time) bool {
+	if a.Status != StatusValid {
+		return true
+	}
+	for _, c := range a.Challenges {
+		if c.Status == StatusValid && c.Validated != nil {
+			return now.Before(c.Validated.Add(s.policy.AuthzReuse))
+		}
+	}
+	return false
+}
+
+// activeContract returns the account's contract if it is active and allows
+// at least one profile.
+func (s *Server) activeContract(ctx context.Context, acct *Account) (*vetting.Contract, error) {
+	c, err := s.vetting.Contract(ctx, acct.ContractCode)
+	if err != nil {
+		return nil, internal(err)
+	}
+	if c.Status != vetting.ContractActive {
+		return nil, unauthorized("contract %s is %s", c.Code, c.Status)
+	}
+	if len(c.Profiles) == 0 {
+		return nil, unauthorized("contract %s allows no certificate profile", c.Code)
+	}
+	return c, nil
+}
+
+// newAuthorization builds a pending authorization for name with one pending
+// challenge per type (RFC 8555 §7.1.4); a wildcard name gets dns-01 only
+// (§7.1.3).
+func newAuthorization(accountID int64, name string, expires time.Time) (*Authorization, error) {
+	a := &Authorization{
+		AccountID:  accountID,
+		Identifier: Identifier{Type: "dns", Value: name},
+		Status:     StatusPending,
+		Expires:    expires,
+	}
+	types := []string{ChallengeHTTP01, ChallengeDNS01, ChallengeTLSALPN01}
+	if strings.HasPrefix(name, "*.") {
+		types = []string{ChallengeDNS01}
+	}
+	for _, t := range types {
+		tok, err := newToken()
+		if err != nil {
+			return nil, err
+		}
+		a.Challenges = append(a.Challenges, Challenge{Type: t, Token: tok, Status: StatusPending})
+	}
+	return a, nil
+}
+
+// newToken returns a challenge token: 32 random bytes, base64url (RFC 8555
+// §8.3 asks for at least 128 bits of entropy).
+func newToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,215 @@
+package acme
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Policy defaults (see Policy).
+const (
+	defaultMaxNames          = 100
+	defaultEABMaxAccounts    = 1
+	defaultOrderLifetime     = 7 * 24 * time.Hour
+	defaultAuthzReuse        = 200 * 24 * time.Hour
+	defaultNonceLifetime     = 15 * time.Minute
+	defaultValidationTimeout = 30 * time.Second
+
+	// ordersPageSize is how many order URLs one page of an account's orders
+	// list holds (RFC 8555 §7.1.2.1).
+	ordersPageSize = 100
+	// maxBodyBytes bounds every request body.
+	maxBodyBytes = 64 << 10
+	// issuanceTimeout bounds signing and storing one certificate; lego
+	// gives up after 30 s.
+	issuanceTimeout = 20 * time.Second
+	// janitorInterval is how often Run forgets expired nonces.
+	janitorInterval = time.Minute
+)
+
+// Server is an RFC 8555 ACME server. Create it with New, serve Handler, run
+// Run for background work and call Shutdown before exiting.
+type Server struct {
+	store     Store
+	vetting   Vetting
+	issuer    Issuer
+	validator Validator
+	baseURL   string
+	policy    Policy
+	meta      Meta
+	clock     func() time.Time
+	log       *slog.Logger
+	metrics   *metrics
+	nonces    *nonceSource
+
+	// ordersPageSize is ordersPageSize except in tests.
+	ordersPageSize int
+
+	// bgCtx parents every asynchronous validation; cancelBg aborts them.
+	bgCtx    context.Context
+	cancelBg context.CancelFunc
+	mu       sync.Mutex // guards closing and the Add side of inflight
+	closing  bool
+	inflight sync.WaitGroup
+}
+
+// New validates opts, fills the Policy defaults documented on Policy and
+// returns a Server. Metrics are registered with opts.Registerer if set.
+func New(opts Options) (*Server, error) {
+	switch {
+	case opts.Store == nil:
+		return nil, errors.New("acme: Options.Store is required")
+	case opts.Vetting == nil:
+		return nil, errors.New("acme: Options.Vetting is required")
+	case opts.Issuer == nil:
+		return nil, errors.New("acme: Options.Issuer is required")
+	case opts.Validator == nil:
+		return nil, errors.New("acme: Options.Validator is required")
+	}
+	if err := checkBaseURL(opts.BaseURL); err != nil {
+		return nil, err
+	}
+	p, err := withDefaults(opts.Policy)
+	if err != nil {
+		return nil, err
+	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	return &Server{
+		store:          opts.Store,
+		vetting:        opts.Vetting,
+		issuer:         opts.Issuer,
+		validator:      opts.Validator,
+		baseURL:        opts.BaseURL,
+		policy:         p,
+		meta:           opts.Meta,
+		clock:          clock,
+		log:            log,
+		metrics:        m,
+		nonces:         &nonceSource{store: opts.Store, clock: clock, lifetime: p.NonceLifetime},
+		ordersPageSize: ordersPageSize,
+		bgCtx:          bg,
+		cancelBg:       cancel,
+	}, nil
+}
+
+// checkBaseURL accepts scheme://host[:port] with no path, query or trailing
+// slash.
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("acme: Options.BaseURL: %w", err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(s, "/") {
+		return fmt.Errorf("acme: Options.BaseURL %q must be scheme://host[:port] with no path or trailing slash", s)
+	}
+	return nil
+}
+
+// withDefaults fills the zero fields of p and refuses negative ones.
+func withDefaults(p Policy) (Policy, error) {
+	if p.MaxNames < 0 || p.EABMaxAccounts < 0 || p.OrderLifetime < 0 || p.AuthzReuse < 0 ||
+		p.NonceLifetime < 0 || p.ValidationTimeout < 0 {
+		return p, errors.New("acme: Options.Policy: negative values are not allowed")
+	}
+	if p.MaxNames == 0 {
+		p.MaxNames = defaultMaxNames
+	}
+	if p.EABMaxAccounts == 0 {
+		p.EABMaxAccounts = defaultEABMaxAccounts
+	}
+	if p.OrderLifetime == 0 {
+		p.OrderLifetime = defaultOrderLifetime
+	}
+	if p.AuthzReuse == 0 {
+		p.AuthzReuse = defaultAuthzReuse
+	}
+	if p.NonceLifetime == 0 {
+		p.NonceLifetime = defaultNonceLifetime
+	}
+	if p.ValidationTimeout == 0 {
+		p.ValidationTimeout = defaultValidationTimeout
+	}
+	return p, nil
+}
+
+// Run does the server's background work until ctx is done: every minute it
+// forgets redeemed nonces that have expired. It returns ctx's error.
+func (s *Server) Run(ctx context.Context) error {
+	t := time.NewTicker(janitorInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if err := s.store.DeleteExpiredNonces(ctx, s.clock()); err != nil && ctx.Err() == nil {
+				s.log.Error("acme: delete expired nonces", "err", err)
+			}
+		}
+	}
+}
+
+// Shutdown stops starting new challenge validations and waits for those in
+// flight. If ctx ends first, the remaining validations are cancelled (they
+// record a failed validation) and Shutdown returns ctx's error once they
+// have finished.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.cancelBg()
+		return nil
+	case <-ctx.Done():
+		s.cancelBg()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// isClosing reports whether Shutdown has been called.
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// goAsync runs f in a goroutine tracked by Shutdown; it reports false if the
+// server is shutting down and f was not started.
+func (s *Server) goAsync(f func(ctx context.Context)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.inflight.Add(1)
+	go func() {
+		defer s.inflight.Done()
+		f(s.bgCtx)
+	}()
+	return true
+}

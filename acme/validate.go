@@ -1,0 +1,75 @@
+package acme
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// validationJob is one challenge validation to run in the background.
+type validationJob struct {
+	challengeID int64
+	typ         string
+	name        string // without "*."
+	token       string
+	keyAuth     string // token "." base64url(thumbprint) (RFC 8555 §8.1)
+	accountID   int64
+}
+
+// problemTyper is implemented by validation errors that name their RFC 8555
+// error type (see Validator).
+type problemTyper interface{ ProblemType() string }
+
+// validate runs the validator with a context bounded by
+// Policy.ValidationTimeout and detached from the request that started it,
+// then records the result.
+func (s *Server) validate(bg context.Context, job validationJob) {
+	ctx, cancel := context.WithTimeout(bg, s.policy.ValidationTimeout)
+	defer cancel()
+	err := s.validator.Validate(ctx, job.typ, job.name, job.token, job.keyAuth)
+	var p *problem
+	if err != nil {
+		p = validationProblem(err)
+		if bg.Err() != nil {
+			p = newProblem(probServerInternal, "validation interrupted: the server is shutting down")
+		}
+	}
+	s.complete(job, p)
+}
+
+// validationProblem maps a validation error to the problem stored on the
+// challenge: its ProblemType() if it has one, else incorrectResponse; the
+// detail is the error's message (the validator writes it for clients).
+func validationProblem(err error) *problem {
+	typ := probIncorrectResponse
+	var pt problemTyper
+	if errors.As(err, &pt) {
+		if t := strings.TrimPrefix(pt.ProblemType(), errNS); t != "" {
+			typ = t
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) && typ == probIncorrectResponse {
+		typ = "connection"
+	}
+	return newProblem(typ, "%s", err.Error())
+}
+
+// complete records the validation result (nil problem: valid).
+func (s *Server) complete(job validationJob, p *problem) {
+	ctx, cancel := context.WithTimeout(context.Background(), completeTimeout)
+	defer cancel()
+	result := "valid"
+	var pj []byte
+	if p != nil {
+		result = strings.TrimPrefix(p.Type, errNS)
+		pj = problemJSON(p)
+	}
+	s.metrics.validation(job.typ, result)
+	err := s.store.CompleteChallenge(ctx, job.challengeID, p == nil, pj, s.clock())
+	if err != nil {
+		s.log.Error("acme: record validation result", "challenge", job.challengeID, "err", err)
+		return
+	}
+	s.log.Info("acme validation", "account", job.accountID, "challenge", job.challengeID,
+		"type", job.typ, "name", job.name, "result", result)
+}

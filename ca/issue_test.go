@@ -1,0 +1,524 @@
+package ca
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	zx509 "github.com/zmap/zcrypto/x509"
+	"github.com/zmap/zlint/v3"
+	"github.com/zmap/zlint/v3/lint"
+)
+
+func TestIssueLeafProfile(t *testing.T) {
+	tests := []struct {
+		hierarchy string
+		leaf      string
+		wantAlg   x509.SignatureAlgorithm
+	}{
+		{KeyECDSAP384, "p256", x509.ECDSAWithSHA384},
+		{KeyECDSAP384, "p384", x509.ECDSAWithSHA384},
+		{KeyECDSAP384, "rsa2048", x509.ECDSAWithSHA384},
+		{KeyRSA2048, "p256", x509.SHA256WithRSA},
+		{KeyRSA2048, "rsa2048", x509.SHA256WithRSA},
+	}
+	for _, tt := range tests {
+		t.Run(tt.hierarchy+"/"+tt.leaf, func(t *testing.T) {
+			dir := sharedCA(t, tt.hierarchy)
+			a, store := loadCA(t, dir)
+			key := leafKey(t, tt.leaf)
+			names := []string{"www.example.com", "example.com", "shop.example.co.jp"}
+			got, err := a.Issue(context.Background(), ovRequest(key.Public(), names...))
+			if err != nil {
+				t.Fatalf("Issue: %v", err)
+			}
+			cert, err := x509.ParseCertificate(got.DER)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ov, _ := a.IssuerCertificate(IssuerOV)
+			checkLeaf(t, cert, ov, names, tt.wantAlg)
+
+			if got.IssuerID != IssuerOV {
+				t.Errorf("IssuerID: got %q, want %q", got.IssuerID, IssuerOV)
+			}
+			wantChain, _ := os.ReadFile(filepath.Join(dir, "ov.pem"))
+			if !bytes.Equal(got.ChainPEM, wantChain) {
+				t.Errorf("ChainPEM: got %q, want ov.pem", got.ChainPEM)
+			}
+			sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+			if want := hex.EncodeToString(sum[:]); got.KeyHash != want {
+				t.Errorf("KeyHash: got %s, want %s", got.KeyHash, want)
+			}
+			if !got.NotBefore.Equal(cert.NotBefore) || !got.NotAfter.Equal(cert.NotAfter) {
+				t.Errorf("Issued validity: got %v..%v, want %v..%v", got.NotBefore, got.NotAfter, cert.NotBefore, cert.NotAfter)
+			}
+			if want := SerialHex(cert.SerialNumber); got.Serial != want {
+				t.Errorf("Serial: got %s, want %s", got.Serial, want)
+			}
+			if store.serials[got.Serial] != IssuerOV || store.reserved() != 1 {
+				t.Errorf("store: got %v, want only %s reserved for ov", store.serials, got.Serial)
+			}
+
+			wantKU := x509.KeyUsageDigitalSignature
+			if _, ok := key.Public().(*rsa.PublicKey); ok {
+				wantKU |= x509.KeyUsageKeyEncipherment
+			}
+			if cert.KeyUsage != wantKU {
+				t.Errorf("key usage: got %v, want %v", cert.KeyUsage, wantKU)
+			}
+
+			roots := x509.NewCertPool()
+			roots.AddCert(a.root)
+			inter := x509.NewCertPool()
+			inter.AddCert(ov)
+			for _, name := range names {
+				if _, err := cert.Verify(x509.VerifyOptions{
+					DNSName: name, Roots: roots, Intermediates: inter, CurrentTime: testNow,
+					KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+				}); err != nil {
+					t.Errorf("Verify(%s): %v", name, err)
+				}
+			}
+			assertZlintClean(t, got.DER, allowedWarnings)
+		})
+	}
+}
+
+// checkLeaf checks an OV leaf field by field (BR §7.1.2.7).
+func checkLeaf(t *testing.T, cert, issuer *x509.Certificate, names []string, wantAlg x509.SignatureAlgorithm) {
+	t.Helper()
+	wantNB := testNow.Truncate(time.Second)
+	if !cert.NotBefore.Equal(wantNB) {
+		t.Errorf("notBefore: got %v, want %v", cert.NotBefore, wantNB)
+	}
+	// RFC 5280 §4.1.2.5: both ends included, so the period is
+	// notAfter - notBefore + 1s.
+	if got := cert.NotAfter.Sub(cert.NotBefore) + time.Second; got != 200*24*time.Hour {
+		t.Errorf("validity: got %v, want exactly 200 days", got)
+	}
+	rdns := parseRDNs(t, cert.RawSubject)
+	want := []struct {
+		oid   asn1.ObjectIdentifier
+		tag   int
+		value string
+	}{
+		{oidCountry, asn1.TagPrintableString, "JP"},
+		{oidProvince, asn1.TagUTF8String, "Tokyo"},
+		{oidLocality, asn1.TagUTF8String, "Chiyoda-ku"},
+		{oidOrganization, asn1.TagUTF8String, "Example Kabushiki Kaisha"},
+		{oidCommonName, asn1.TagUTF8String, names[0]},
+	}
+	if len(rdns) != len(want) {
+		t.Fatalf("subject RDNs: got %d, want %d", len(rdns), len(want))
+	}
+	for i, w := range want {
+		if len(rdns[i]) != 1 {
+			t.Errorf("RDN %d: got %d attributes, want 1", i, len(rdns[i]))
+			continue
+		}
+		a := rdns[i][0]
+		if !a.Type.Equal(w.oid) || a.Value.Tag != w.tag || string(a.Value.Bytes) != w.value {
+			t.Errorf("RDN %d: got %v tag %d %q, want %v tag %d %q", i, a.Type, a.Value.Tag, a.Value.Bytes, w.oid, w.tag, w.value)
+		}
+	}
+	if !slices.Equal(cert.DNSNames, names) {
+		t.Errorf("SAN: got %v, want %v", cert.DNSNames, names)
+	}
+	if cert.Subject.CommonName != names[0] {
+		t.Errorf("CN: got %q, want %q", cert.Subject.CommonName, names[0])
+	}
+	if !slices.Equal(cert.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) || len(cert.UnknownExtKeyUsage) != 0 {
+		t.Errorf("EKU: got %v %v, want serverAuth only", cert.ExtKeyUsage, cert.UnknownExtKeyUsage)
+	}
+	if e := extension(cert, oidExtKeyUsage); e == nil || !e.critical {
+		t.Errorf("key usage extension: got %v, want critical", e)
+	}
+	if e := extension(cert, oidExtEKU); e == nil || e.critical {
+		t.Errorf("EKU extension: got %v, want non-critical", e)
+	}
+	if cert.IsCA {
+		t.Error("leaf is a CA")
+	}
+	if len(cert.Policies) != 1 || !cert.Policies[0].Equal(policyOID(profiles[ProfileOV].policy)) {
+		t.Errorf("policies: got %v, want [2.23.140.1.2.2]", cert.Policies)
+	}
+	if e := extension(cert, oidExtPolicies); e == nil || e.critical {
+		t.Errorf("policies extension: got %v, want non-critical", e)
+	}
+	if got, want := cert.IssuingCertificateURL, []string{testBaseURL + "/ca/ov.der"}; !slices.Equal(got, want) {
+		t.Errorf("AIA caIssuers: got %v, want %v", got, want)
+	}
+	if len(cert.OCSPServer) != 0 {
+		t.Errorf("AIA OCSP: got %v, want none", cert.OCSPServer)
+	}
+	if got, want := cert.CRLDistributionPoints, []string{testCRLURL(IssuerOV, "")}; !slices.Equal(got, want) {
+		t.Errorf("CRL DP: got %v, want %v", got, want)
+	}
+	if extension(cert, oidExtSKI) != nil || len(cert.SubjectKeyId) != 0 {
+		t.Errorf("SKI: got %x, want none", cert.SubjectKeyId)
+	}
+	if e := extension(cert, oidExtAKI); e == nil || !bytes.Equal(cert.AuthorityKeyId, issuer.SubjectKeyId) {
+		t.Errorf("AKI: got %x, want the issuer SKI %x", cert.AuthorityKeyId, issuer.SubjectKeyId)
+	}
+	if !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
+		t.Errorf("issuer: got %v, want %v", cert.Issuer, issuer.Subject)
+	}
+	if cert.SignatureAlgorithm != wantAlg {
+		t.Errorf("signature algorithm: got %v, want %v", cert.SignatureAlgorithm, wantAlg)
+	}
+	if err := cert.CheckSignatureFrom(issuer); err != nil {
+		t.Errorf("signature: %v", err)
+	}
+	if cert.SerialNumber.Sign() <= 0 || cert.SerialNumber.BitLen() > 159 {
+		t.Errorf("serial: got %x (%d bits), want positive and < 2^159", cert.SerialNumber, cert.SerialNumber.BitLen())
+	}
+}
+
+func TestIssueProfilesUseTheirIssuer(t *testing.T) {
+	a, _ := loadCA(t, sharedCA(t, KeyECDSAP384))
+	for _, p := range issuerProfiles {
+		t.Run(p, func(t *testing.T) {
+			iss := a.issuers[profiles[p].issuerID]
+			req := ovRequest(leafKey(t, "p256").Public(), "www.example.com")
+			req.Profile = p
+			tmpl, err := a.leafTemplate(req, iss, testNow.Truncate(time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmpl.SerialNumber = big.NewInt(1)
+			der, err := x509.CreateCertificate(io.Reader(nil), tmpl, iss.lintParent, req.PublicKey, iss.lintSigner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cert, _ := x509.ParseCertificate(der)
+			want := map[string]string{ProfileOV: "2.23.140.1.2.2", ProfileEV: "2.23.140.1.1"}[p]
+			if len(cert.Policies) != 1 || cert.Policies[0].String() != want {
+				t.Errorf("policies: got %v, want [%s]", cert.Policies, want)
+			}
+			if got, want := cert.IssuingCertificateURL, []string{testBaseURL + "/ca/" + p + ".der"}; !slices.Equal(got, want) {
+				t.Errorf("AIA: got %v, want %v", got, want)
+			}
+			real, _ := a.IssuerCertificate(p)
+			if !bytes.Equal(cert.RawIssuer, real.RawSubject) || !bytes.Equal(cert.AuthorityKeyId, real.SubjectKeyId) {
+				t.Errorf("issuer/AKI: got %v/%x, want %v/%x", cert.Issuer, cert.AuthorityKeyId, real.Subject, real.SubjectKeyId)
+			}
+		})
+	}
+}
+
+func TestIssueEVNeedsEVSubject(t *testing.T) {
+	// The EV subject fields (businessCategory, serialNumber, jurisdiction)
+	// are not built yet, so the EV lints must stop issuance.
+	a, store := loadCA(t, sharedCA(t, KeyECDSAP384))
+	req := ovRequest(leafKey(t, "p256").Public(), "www.example.com")
+	req.Profile = ProfileEV
+	_, err := a.Issue(context.Background(), req)
+	var le *LintError
+	if !errors.As(err, &le) {
+		t.Fatalf("got %v, want *LintError", err)
+	}
+	for _, want := range []string{"e_ev_business_category_missing", "e_ev_serial_number_missing"} {
+		if !slices.ContainsFunc(le.Lints, func(l string) bool { return strings.HasPrefix(l, want) }) {
+			t.Errorf("lints: got %v, want %s among them", le.Lints, want)
+		}
+	}
+	if store.reserved() != 1 {
+		t.Fatalf("reserved serials: got %d, want 1", store.reserved())
+	}
+	for _, id := range store.serials {
+		if id != IssuerEV {
+			t.Errorf("serial reserved for issuer %q, want %q", id, IssuerEV)
+		}
+	}
+}
+
+func TestIssueOCSPURLWithoutCRL(t *testing.T) {
+	store := newMemStore()
+	a, err := Load(Options{Dir: sharedCA(t, KeyECDSAP384), Store: store, BaseURL: testBaseURL + "/",
+		Clock: testClock, OCSPURL: "http://ocsp.example.com", Validity: 90 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
+	cert, _ := x509.ParseCertificate(got.DER)
+	if !slices.Equal(cert.OCSPServer, []string{"http://ocsp.example.com"}) {
+		t.Errorf("OCSP: got %v, want [http://ocsp.example.com]", cert.OCSPServer)
+	}
+	if len(cert.CRLDistributionPoints) != 0 {
+		t.Errorf("CRL DP: got %v, want none", cert.CRLDistributionPoints)
+	}
+	if got := cert.NotAfter.Sub(cert.NotBefore) + time.Second; got != 90*24*time.Hour {
+		t.Errorf("validity: got %v, want 90 days", got)
+	}
+	if got, want := cert.IssuingCertificateURL, []string{testBaseURL + "/ca/ov.der"}; !slices.Equal(got, want) {
+		t.Errorf("AIA: got %v, want %v", got, want)
+	}
+	assertZlintClean(t, got.DER, allowedWarnings)
+}
+
+func TestIssueRejectsBadRequests(t *testing.T) {
+	a, _ := loadCA(t, sharedCA(t, KeyECDSAP256))
+	pub := leafKey(t, "p256").Public()
+	manyNames := make([]string, 101)
+	for i := range manyNames {
+		manyNames[i] = "n" + big.NewInt(int64(i)).String() + ".example.com"
+	}
+	tests := []struct {
+		name    string
+		change  func(r *Request)
+		wantKey bool // *KeyError rather than ErrInvalidRequest
+		want    string
+	}{
+		{"unknown profile", func(r *Request) { r.Profile = "dv" }, false, `unknown profile "dv"`},
+		{"no names", func(r *Request) { r.Names = nil }, false, "0 names"},
+		{"101 names", func(r *Request) { r.Names = manyNames }, false, "101 names"},
+		{"empty name", func(r *Request) { r.Names = []string{""} }, false, "empty"},
+		{"duplicate name", func(r *Request) { r.Names = []string{"a.example.com", "a.example.com"} }, false, "twice"},
+		{"upper-case name", func(r *Request) { r.Names = []string{"WWW.example.com"} }, false, "lower-case"},
+		{"no organization", func(r *Request) { r.Subject.Organization = "" }, false, "organization is empty"},
+		{"long organization", func(r *Request) { r.Subject.Organization = strings.Repeat("o", 65) }, false, "longer than 64"},
+		{"no country", func(r *Request) { r.Subject.Country = "" }, false, "ISO 3166-1"},
+		{"lower-case country", func(r *Request) { r.Subject.Country = "jp" }, false, "ISO 3166-1"},
+		{"three-letter country", func(r *Request) { r.Subject.Country = "JPN" }, false, "ISO 3166-1"},
+		{"no province nor locality", func(r *Request) { r.Subject.Province, r.Subject.Locality = "", "" }, false, "province (ST) or a locality"},
+		{"invalid UTF-8 locality", func(r *Request) { r.Subject.Locality = "\xff" }, false, "UTF-8"},
+		{"no key", func(r *Request) { r.PublicKey = nil }, true, "no public key"},
+		{"P-521 key", func(r *Request) { r.PublicKey = p521Key(t) }, true, "P-521"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := newMemStore()
+			a2 := *a
+			a2.store = store
+			req := ovRequest(pub, "www.example.com")
+			tt.change(&req)
+			got, err := a2.Issue(context.Background(), req)
+			if got != nil || err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, %v; want an error containing %q", got, err, tt.want)
+			}
+			var ke *KeyError
+			if tt.wantKey != errors.As(err, &ke) || tt.wantKey == errors.Is(err, ErrInvalidRequest) {
+				t.Errorf("error type: got %T %v, want KeyError=%v", err, err, tt.wantKey)
+			}
+			if store.calls != 0 {
+				t.Errorf("store calls: got %d, want 0 (nothing reserved for a bad request)", store.calls)
+			}
+		})
+	}
+}
+
+func TestIssueLintFailureKeepsSerialReserved(t *testing.T) {
+	a, store := loadCA(t, sharedCA(t, KeyECDSAP256))
+	pub := leafKey(t, "p256").Public()
+	// ".invalidtld" is not in the public suffix list.
+	_, err := a.Issue(context.Background(), ovRequest(pub, "www.example.invalidtld"))
+	var le *LintError
+	if !errors.As(err, &le) || len(le.Lints) == 0 {
+		t.Fatalf("got %v, want *LintError with lints", err)
+	}
+	if store.reserved() != 1 {
+		t.Fatalf("reserved: got %d, want 1", store.reserved())
+	}
+	got, err := a.Issue(context.Background(), ovRequest(pub, "www.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if store.reserved() != 2 {
+		t.Errorf("reserved: got %d, want 2 (the failed serial is never reused)", store.reserved())
+	}
+	if _, ok := store.serials[got.Serial]; !ok {
+		t.Errorf("issued serial %s was not reserved", got.Serial)
+	}
+}
+
+// spySigner records how many serials were reserved when it was asked to sign.
+type spySigner struct {
+	crypto.Signer
+	store    *memStore
+	mu       sync.Mutex
+	reserved []int
+}
+
+func (s *spySigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	s.mu.Lock()
+	s.reserved = append(s.reserved, s.store.reserved())
+	s.mu.Unlock()
+	return s.Signer.Sign(r, digest, opts)
+}
+
+func TestIssueReservesSerialBeforeSigning(t *testing.T) {
+	a, store := loadCA(t, sharedCA(t, KeyECDSAP256))
+	iss := *a.issuers[IssuerOV]
+	real := &spySigner{Signer: iss.signer, store: store}
+	lintSpy := &spySigner{Signer: iss.lintSigner, store: store}
+	iss.signer, iss.lintSigner = real, lintSpy
+	a.issuers = map[string]*issuer{IssuerOV: &iss, IssuerEV: a.issuers[IssuerEV]}
+
+	if _, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(lintSpy.reserved, []int{1}) || !slices.Equal(real.reserved, []int{1}) {
+		t.Errorf("serials reserved at lint/real signing: got %v/%v, want [1]/[1]", lintSpy.reserved, real.reserved)
+	}
+
+	store.err = errors.New("database down")
+	got, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
+	if got != nil || !errors.Is(err, store.err) {
+		t.Fatalf("with a failing store: got %v, %v; want the store error", got, err)
+	}
+	if len(lintSpy.reserved) != 1 || len(real.reserved) != 1 {
+		t.Errorf("signatures with a failing store: got %d/%d, want none", len(lintSpy.reserved)-1, len(real.reserved)-1)
+	}
+}
+
+func TestIssueRetriesSerialCollisions(t *testing.T) {
+	tests := []struct {
+		collide   int
+		wantErr   bool
+		wantCalls int
+	}{
+		{collide: 0, wantCalls: 1},
+		{collide: 1, wantCalls: 2},
+		{collide: 2, wantCalls: 3},
+		{collide: 3, wantErr: true, wantCalls: 3},
+	}
+	for _, tt := range tests {
+		t.Run(big.NewInt(int64(tt.collide)).String()+" collisions", func(t *testing.T) {
+			a, store := loadCA(t, sharedCA(t, KeyECDSAP256))
+			store.collide = tt.collide
+			got, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
+			if tt.wantErr {
+				if got != nil || !errors.Is(err, ErrSerialExists) {
+					t.Errorf("got %v, %v; want ErrSerialExists", got, err)
+				}
+			} else if err != nil {
+				t.Errorf("got %v, want nil", err)
+			}
+			if store.calls != tt.wantCalls {
+				t.Errorf("ReserveSerial calls: got %d, want %d", store.calls, tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestIssueConcurrently(t *testing.T) {
+	a, store := loadCA(t, sharedCA(t, KeyECDSAP256))
+	const n = 16
+	var wg sync.WaitGroup
+	serials := make([]string, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			got, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
+			errs[i] = err
+			if err == nil {
+				serials[i] = got.Serial
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("issue %d: %v", i, err)
+		}
+	}
+	slices.Sort(serials)
+	if len(slices.Compact(serials)) != n || store.reserved() != n {
+		t.Errorf("distinct serials: got %d (store %d), want %d", len(slices.Compact(serials)), store.reserved(), n)
+	}
+}
+
+func TestIssueRefusesBeyondIssuerExpiry(t *testing.T) {
+	dir := sharedCA(t, KeyECDSAP256)
+	a, _ := loadCA(t, dir)
+	ov, _ := a.IssuerCertificate(IssuerOV)
+	late := ov.NotAfter.Add(-10 * 24 * time.Hour)
+	b, err := Load(Options{Dir: dir, Store: newMemStore(), BaseURL: testBaseURL, CRLURL: testCRLURL,
+		Clock: func() time.Time { return late }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
+	if err == nil || !strings.Contains(err.Error(), "before the certificate would") {
+		t.Errorf("got %v, want an issuer-expiry error", err)
+	}
+}
+
+func TestSameTBS(t *testing.T) {
+	a, _ := loadCA(t, sharedCA(t, KeyECDSAP256))
+	pub := leafKey(t, "p256").Public()
+	one, err := a.Issue(context.Background(), ovRequest(pub, "www.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := a.Issue(context.Background(), ovRequest(pub, "www.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name          string
+		linted, real  []byte
+		wantSame      bool
+		wantMalformed bool
+	}{
+		{"same certificate", one.DER, one.DER, true, false},
+		{"different serials", one.DER, two.DER, false, false},
+		{"truncated", one.DER, one.DER[:len(one.DER)-1], false, true},
+		{"trailing data", one.DER, append(slices.Clone(one.DER), 0), false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := sameTBS(tt.linted, tt.real)
+			if (err == nil) != tt.wantSame {
+				t.Errorf("got %v, want same=%v", err, tt.wantSame)
+			}
+			if err != nil && strings.Contains(err.Error(), "malformed") != tt.wantMalformed {
+				t.Errorf("got %v, want malformed=%v", err, tt.wantMalformed)
+			}
+		})
+	}
+}
+
+// TestAllowedWarningsAreNeeded keeps the allow-list short: every entry must
+// be triggered by an ordinary OV leaf.
+func TestAllowedWarningsAreNeeded(t *testing.T) {
+	a, _ := loadCA(t, sharedCA(t, KeyECDSAP256))
+	got, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := zx509.ParseCertificate(got.DER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := zlint.LintCertificate(c)
+	for name := range allowedWarnings {
+		if r, ok := res.Results[name]; !ok || r.Status != lint.Warn {
+			t.Errorf("allowed warning %s: got %v, want it to fire (else drop it from the list)", name, r)
+		}
+	}
+	for name := range excludedLints {
+		if _, ok := res.Results[name]; !ok {
+			t.Errorf("excluded lint %s does not exist in zlint", name)
+		}
+	}
+}

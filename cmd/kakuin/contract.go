@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kakuin/kakuin/vetting"
+)
+
+// runContract implements `kakuin contract create|show`.
+func runContract(ctx context.Context, env *cliEnv, args []string) error {
+	const usage = "kakuin contract create --org ID [--plan per-certificate|monthly] [--slots N] [--profiles ov,ev] [--json] | kakuin contract show CODE [--json]"
+	if len(args) == 0 {
+		return fmt.Errorf("%w: %s", errUsage, usage)
+	}
+	fs := newFlagSet("contract "+args[0], env.stderr)
+	cf := registerCommonFlags(fs)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	switch args[0] {
+	case "create":
+		var in vetting.ContractInput
+		var profiles string
+		fs.Int64Var(&in.OrganizationID, "org", 0, "organization id (from `kakuin org create`)")
+		fs.StringVar(&in.Plan, "plan", vetting.PlanPerCertificate, "plan: per-certificate or monthly")
+		fs.IntVar(&in.Slots, "slots", 1, "number of certificates the plan allows at once")
+		fs.StringVar(&profiles, "profiles", "ov", "comma-separated certificate profiles the contract allows (ov, ev); the first is the default")
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := wantArgs(pos, 0, usage); err != nil {
+			return err
+		}
+		if in.OrganizationID == 0 {
+			return fmt.Errorf("%w: --org is required; %s", errUsage, usage)
+		}
+		for _, p := range strings.Split(profiles, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				in.Profiles = append(in.Profiles, p)
+			}
+		}
+		a, err := openApp(ctx, env, cf)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		c, err := a.vetting.CreateContract(ctx, in, "cli")
+		if err != nil {
+			return err
+		}
+		return printResult(env.stdout, *asJSON, map[string]any{"code": c.Code},
+			fmt.Sprintf("contract %s created for organization %d (plan %s, %d slot(s), profiles %s)",
+				c.Code, c.OrganizationID, c.Plan, c.Slots, strings.Join(c.Profiles, ",")))
+	case "show":
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := wantArgs(pos, 1, usage); err != nil {
+			return err
+		}
+		if err := vetting.ValidateContractCode(pos[0]); err != nil {
+			return err
+		}
+		a, err := openApp(ctx, env, cf)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		c, err := a.vetting.Contract(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		return printResult(env.stdout, *asJSON, map[string]any{
+			"code": c.Code, "org": c.OrganizationID, "plan": c.Plan, "slots": c.Slots,
+			"profiles": c.Profiles, "status": c.Status, "created_at": c.CreatedAt,
+		}, fmt.Sprintf("%s\torg %d\t%s\t%d slot(s)\t%s\t%s", c.Code, c.OrganizationID, c.Plan, c.Slots, strings.Join(c.Profiles, ","), c.Status))
+	default:
+		return fmt.Errorf("%w: unknown subcommand %q; %s", errUsage, args[0], usage)
+	}
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+)
+
+// parseInterleaved parses fs from args allowing flags after positional
+// arguments ("eab revoke KID --data DIR"), and returns the positionals.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positionals []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positionals, nil
+		}
+		positionals = append(positionals, rest[0])
+		args = rest[1:]
+	}
+}
+
+// newFlagSet returns a FlagSet that reports errors instead of exiting and
+// prints its usage to w.
+func newFlagSet(name string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("kakuin "+name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	return fs
+}
+
+// printResult prints v as one JSON object when asJSON is set, and the human
+// text otherwise.
+func printResult(w io.Writer, asJSON bool, v any, human string) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		return enc.Encode(v)
+	}
+	_, err := fmt.Fprintln(w, human)
+	return err
+}
+
+// wantArgs checks the number of positional arguments.
+func wantArgs(got []string, n int, usage string) error {
+	if len(got) != n {
+		return fmt.Errorf("%w: %s", errUsage, usage)
+	}
+	return nil
+}

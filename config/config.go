@@ -1,0 +1,157 @@
+package config
+
+// Config is kakuin's whole configuration. The zero value plus
+// ApplyDefaults is a valid development configuration.
+type Config struct {
+	// Listen is the host:port the ACME, OCSP and CRL server listens on.
+	Listen string `json:"listen"`
+	// BaseURL is the public URL clients reach the server at, as
+	// scheme://host[:port] with no path or trailing slash; the ACME
+	// directory is at base_url/acme/directory. Empty means "https://" +
+	// listen (with "localhost" for an unspecified host). Must be https
+	// (RFC 8555 §6.1) except in dev mode.
+	BaseURL string `json:"base_url"`
+	// HTTPListen is the host:port of the plain-HTTP listener that
+	// publishes what relying parties fetch: the CA certificates (AIA
+	// caIssuers) and the CRLs. The Baseline Requirements (7.1.2) want
+	// http:// URLs for these in certificates.
+	HTTPListen string `json:"http_listen"`
+	// HTTPBaseURL is the http:// URL, scheme://host[:port] with no path,
+	// that certificates name for the CA certificates and CRLs. Empty means
+	// "http://" + http_listen. It is baked into the CA and leaf
+	// certificates: choose it once.
+	HTTPBaseURL string `json:"http_base_url"`
+	// DataDir holds everything kakuin keeps on disk by default: the SQLite
+	// database, the CA directory and the development TLS certificate.
+	DataDir string `json:"data_dir"`
+	// Dev turns on development mode: self-signed TLS under data_dir/tls,
+	// migrations on start, validation of private addresses, non-standard
+	// challenge ports and validation.always_valid. Never in production.
+	Dev bool `json:"dev"`
+	// Database selects and tunes the store.
+	Database Database `json:"database"`
+	// TLS is the server's own certificate.
+	TLS TLS `json:"tls"`
+	// CA holds the issuing hierarchy's keys and certificates.
+	CA CA `json:"ca"`
+	// ACME is the RFC 8555 server's policy and directory metadata.
+	ACME ACME `json:"acme"`
+	// Validation configures challenge validation (RFC 8555 §8).
+	Validation Validation `json:"validation"`
+	// Log configures logging.
+	Log Log `json:"log"`
+
+	// derived remembers the values ApplyDefaults computed from other
+	// settings, so that a later ApplyDefaults recomputes them when those
+	// settings change and leaves explicit values alone.
+	derived derived
+	// origin names the environment variable or flag that set a key, for
+	// validation messages.
+	origin map[string]string
+}
+
+// Database selects and tunes the store.
+type Database struct {
+	// Driver selects the database: "sqlite" (embedded, one file) or
+	// "postgres".
+	Driver string `json:"driver"`
+	// DSN is the data source name. For sqlite a file path, default
+	// data_dir/kakuin.db; for postgres a URL such as
+	// postgres://kakuin@db.example/kakuin (required). May contain a
+	// password: never log it.
+	DSN string `json:"dsn"`
+	// MaxConns is the maximum number of open connections (1-1000).
+	MaxConns int `json:"max_conns"`
+	// MigrateOnStart applies pending schema migrations when the server
+	// starts. Default true in dev mode, false otherwise (run
+	// `kakuin migrate`).
+	MigrateOnStart *bool `json:"migrate_on_start"`
+}
+
+// TLS is the server's own certificate.
+type TLS struct {
+	// CertFile is the PEM certificate chain the server presents. Set both
+	// files or neither. Empty in dev mode means a self-signed certificate
+	// generated at data_dir/tls/cert.pem; empty otherwise means plain HTTP,
+	// for a server behind a TLS-terminating proxy.
+	CertFile string `json:"cert_file"`
+	// KeyFile is the PEM private key of cert_file (data_dir/tls/key.pem in
+	// dev mode when both are empty).
+	KeyFile string `json:"key_file"`
+}
+
+// CA holds the issuing hierarchy's keys and certificates.
+type CA struct {
+	// Dir holds the root and issuing CA certificates and keys. Default
+	// data_dir/ca.
+	Dir string `json:"dir"`
+	// KeyType is the key `kakuin init` generates for new CAs: ecdsa-p256,
+	// ecdsa-p384, rsa-2048, rsa-3072 or rsa-4096.
+	KeyType string `json:"key_type"`
+	// Organization is the CA's subject O for `kakuin init` (letters,
+	// digits, space and ' , - . : =; at most 64 characters).
+	Organization string `json:"organization"`
+	// Country is the CA's subject C for `kakuin init`, an ISO 3166-1
+	// alpha-2 code such as JP.
+	Country string `json:"country"`
+}
+
+// ACME is the RFC 8555 server's policy and directory metadata.
+type ACME struct {
+	// TermsOfService is the URL of the subscriber agreement, published in
+	// the directory (RFC 8555 §7.1.1). Empty means none.
+	TermsOfService string `json:"terms_of_service"`
+	// Website is the CA's web site, published in the directory.
+	Website string `json:"website"`
+	// CAAIdentities are the domain names CAA records name to authorize
+	// this CA (RFC 8555 §7.1.1, RFC 8659), e.g. ["ca.example.com"].
+	CAAIdentities []string `json:"caa_identities"`
+	// AllowWildcards permits wildcard identifiers such as *.example.com.
+	// Off by default: the service checks site content per name.
+	AllowWildcards bool `json:"allow_wildcards"`
+	// MaxNames is the maximum number of identifiers in one order (1-1000).
+	MaxNames int `json:"max_names"`
+	// EABMaxAccounts is how many ACME accounts one EAB credential may bind
+	// (1-1000).
+	EABMaxAccounts int `json:"eab_max_accounts"`
+	// OrderLifetime is how long a new order and its new authorizations
+	// stay usable (1m-720h).
+	OrderLifetime Duration `json:"order_lifetime"`
+	// AuthzReuse is how long a valid authorization is reused for new
+	// orders, at most the 200 days (4800h) the Baseline Requirements allow
+	// for reusing domain validation today.
+	AuthzReuse Duration `json:"authz_reuse"`
+	// NonceLifetime is how long a replay nonce stays acceptable (10s-24h).
+	NonceLifetime Duration `json:"nonce_lifetime"`
+}
+
+// Validation configures challenge validation (RFC 8555 §8).
+type Validation struct {
+	// HTTP01Port is the port http-01 validation connects to. RFC 8555 §8.3
+	// and the Baseline Requirements fix it at 80; other ports only in dev
+	// mode.
+	HTTP01Port int `json:"http01_port"`
+	// TLSALPN01Port is the port tls-alpn-01 validation connects to.
+	// RFC 8737 §3 fixes it at 443; other ports only in dev mode.
+	TLSALPN01Port int `json:"tlsalpn01_port"`
+	// DNSResolver is the host:port of the recursive resolver for dns-01,
+	// CAA and address lookups. Empty means the system resolver.
+	DNSResolver string `json:"dns_resolver"`
+	// AllowPrivate permits validating names that resolve to private,
+	// loopback or link-local addresses. Default false; true in dev mode.
+	AllowPrivate *bool `json:"allow_private"`
+	// Timeout bounds one challenge validation (1s-120s).
+	Timeout Duration `json:"timeout"`
+	// AlwaysValid skips validation and treats every challenge as valid.
+	// For benchmarks only: refused unless dev is set.
+	AlwaysValid bool `json:"always_valid"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is the minimum level logged: debug, info, warn or error.
+	Level string `json:"level"`
+	// Format selects the log format: "text" (human-readable) or "json"
+	// (one object per line).
+	Format string `json:"format"`
+}

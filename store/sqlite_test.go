@@ -1,0 +1,136 @@
+package store_test
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kakuin/kakuin/acme"
+	"github.com/kakuin/kakuin/store"
+	"github.com/kakuin/kakuin/store/storetest"
+)
+
+func openSQLite(t *testing.T) store.Backend {
+	t.Helper()
+	b, err := store.Open(t.Context(), store.Options{Driver: store.DriverSQLite, DSN: filepath.Join(t.TempDir(), "kakuin.db")})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return b
+}
+
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, openSQLite)
+}
+
+// TestSQLiteSharedFile runs two stores on one file, as two processes would.
+func TestSQLiteSharedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	var stores [2]*store.SQLite
+	for i := range stores {
+		s, err := store.OpenSQLite(t.Context(), path)
+		if err != nil {
+			t.Fatalf("OpenSQLite: %v", err)
+		}
+		defer s.Close()
+		stores[i] = s
+	}
+	testShared(t, stores[0], stores[1])
+}
+
+// testShared checks two backends on one database agree on the nonce key,
+// see each other's nonces, and migrate once between them.
+func testShared(t *testing.T, a, b store.Backend) {
+	var wg sync.WaitGroup
+	var applied [2][]string
+	var errs [2]error
+	for i, s := range []store.Backend{a, b} {
+		wg.Go(func() { applied[i], errs[i] = s.Migrate(t.Context()) })
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("Migrate: got errors %v, %v, want nil", errs[0], errs[1])
+	}
+	if n := len(applied[0]) + len(applied[1]); n != 1 {
+		t.Errorf("migrations applied by both: got %v and %v, want 0001_init once", applied[0], applied[1])
+	}
+
+	var keys [2][]byte
+	for i, s := range []store.Backend{a, b} {
+		wg.Go(func() { keys[i], errs[i] = s.NonceKey(t.Context()) })
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("NonceKey: got errors %v, %v, want nil", errs[0], errs[1])
+	}
+	if !bytes.Equal(keys[0], keys[1]) {
+		t.Errorf("NonceKey: got %x and %x, want one key", keys[0], keys[1])
+	}
+
+	exp := time.Now().Add(time.Hour)
+	if err := a.RedeemNonce(t.Context(), "shared", exp); err != nil {
+		t.Fatalf("RedeemNonce: got %v, want nil", err)
+	}
+	if err := b.RedeemNonce(t.Context(), "shared", exp); !errors.Is(err, acme.ErrNonceUsed) {
+		t.Errorf("RedeemNonce on the other store: got %v, want %v", err, acme.ErrNonceUsed)
+	}
+}
+
+// TestSQLiteJournal checks the database file is in WAL mode, which lets
+// readers run alongside the writer.
+func TestSQLiteJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wal.db")
+	s, err := store.OpenSQLite(t.Context(), path)
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" {
+		t.Errorf("journal_mode: got %q, want wal", mode)
+	}
+}
+
+func TestOpenRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		opts store.Options
+	}{
+		{"unknown driver", store.Options{Driver: "mysql", DSN: "x"}},
+		{"no driver", store.Options{DSN: "x"}},
+		{"sqlite memory", store.Options{Driver: store.DriverSQLite, DSN: ":memory:"}},
+		{"sqlite empty path", store.Options{Driver: store.DriverSQLite}},
+		{"sqlite uri", store.Options{Driver: store.DriverSQLite, DSN: "file:x.db?mode=rw"}},
+		{"sqlite missing directory", store.Options{Driver: store.DriverSQLite, DSN: "/nonexistent-dir/x.db"}},
+		{"postgres bad dsn", store.Options{Driver: store.DriverPostgres, DSN: "postgres://[::1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := store.Open(t.Context(), tt.opts)
+			if err == nil {
+				b.Close()
+				t.Fatalf("Open(%+v): got nil error, want an error", tt.opts)
+			}
+		})
+	}
+}

@@ -1,0 +1,197 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kakuin/kakuin/acme"
+	"github.com/kakuin/kakuin/store"
+	"github.com/kakuin/kakuin/vetting"
+)
+
+func testAccounts(t *testing.T, b store.Backend) {
+	c := contract(t, b, vetting.ContractActive)
+	e := credential(t, b, c.Code)
+	bind := acme.EABBinding{KeyID: e.KeyID, MaxAccounts: 10}
+
+	a := newAccount()
+	a.ContractCode = "ignored: set from the credential"
+	wantErr(t, "CreateAccount", b.CreateAccount(ctx(t), a, bind), nil)
+	if a.ID == 0 {
+		t.Fatalf("CreateAccount: got ID 0, want it set")
+	}
+	equal(t, "ContractCode", a.ContractCode, c.Code)
+	equal(t, "EABKeyID", a.EABKeyID, e.KeyID)
+
+	t.Run("get", func(t *testing.T) {
+		for name, get := range map[string]func() (*acme.Account, error){
+			"by id":         func() (*acme.Account, error) { return b.GetAccount(ctx(t), a.ID) },
+			"by thumbprint": func() (*acme.Account, error) { return b.GetAccountByThumbprint(ctx(t), a.KeyThumbprint) },
+		} {
+			t.Run(name, func(t *testing.T) {
+				got, err := get()
+				wantErr(t, "get", err, nil)
+				want := *a
+				want.CreatedAt = stored(t0)
+				equalTime(t, "CreatedAt", got.CreatedAt, t0)
+				got.CreatedAt = want.CreatedAt
+				equal(t, "account", *got, want)
+			})
+		}
+	})
+	t.Run("not found", func(t *testing.T) {
+		_, err := b.GetAccount(ctx(t), a.ID+1000)
+		wantErr(t, "GetAccount(missing)", err, acme.ErrNotFound)
+		_, err = b.GetAccountByThumbprint(ctx(t), "no-such-thumbprint")
+		wantErr(t, "GetAccountByThumbprint(missing)", err, acme.ErrNotFound)
+		wantErr(t, "UpdateAccountContact(missing)", b.UpdateAccountContact(ctx(t), a.ID+1000, nil), acme.ErrNotFound)
+		wantErr(t, "DeactivateAccount(missing)", b.DeactivateAccount(ctx(t), a.ID+1000), acme.ErrNotFound)
+		wantErr(t, "ChangeAccountKey(missing)", b.ChangeAccountKey(ctx(t), a.ID+1000, "x", []byte("{}"), "y"), acme.ErrNotFound)
+	})
+	t.Run("duplicate key", func(t *testing.T) {
+		dup := newAccount()
+		dup.KeyThumbprint = a.KeyThumbprint
+		wantErr(t, "CreateAccount(same key)", b.CreateAccount(ctx(t), dup, bind), acme.ErrDuplicate)
+		if dup.ID != 0 {
+			t.Errorf("failed CreateAccount: got ID %d, want 0", dup.ID)
+		}
+	})
+	t.Run("contact", func(t *testing.T) {
+		tests := []struct {
+			name    string
+			contact []string
+		}{
+			{"two", []string{"mailto:a@example.com", "mailto:b@example.com"}},
+			{"none", nil},
+			{"one", []string{"mailto:c@example.com"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				wantErr(t, "UpdateAccountContact", b.UpdateAccountContact(ctx(t), a.ID, tt.contact), nil)
+				got, err := b.GetAccount(ctx(t), a.ID)
+				wantErr(t, "GetAccount", err, nil)
+				equal(t, "Contact", got.Contact, tt.contact)
+			})
+		}
+	})
+	t.Run("change key", func(t *testing.T) {
+		other := newAccount()
+		wantErr(t, "CreateAccount(other)", b.CreateAccount(ctx(t), other, bind), nil)
+		tests := []struct {
+			name     string
+			old, new string
+			want     error
+		}{
+			{"stale old key", "not-the-key", unique("new-"), acme.ErrConflict},
+			{"new key in use", a.KeyThumbprint, other.KeyThumbprint, acme.ErrDuplicate},
+			{"ok", a.KeyThumbprint, "rolled-" + a.KeyThumbprint, nil},
+			{"old key again", a.KeyThumbprint, unique("new-"), acme.ErrConflict},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				jwk := []byte(`{"kty":"OKP","x":"` + tt.new + `"}`)
+				wantErr(t, "ChangeAccountKey", b.ChangeAccountKey(ctx(t), a.ID, tt.old, jwk, tt.new), tt.want)
+				got, err := b.GetAccount(ctx(t), a.ID)
+				wantErr(t, "GetAccount", err, nil)
+				if tt.want == nil {
+					equal(t, "KeyThumbprint", got.KeyThumbprint, tt.new)
+					equal(t, "KeyJWK", string(got.KeyJWK), string(jwk))
+					byKey, err := b.GetAccountByThumbprint(ctx(t), tt.new)
+					wantErr(t, "GetAccountByThumbprint(new)", err, nil)
+					equal(t, "account by new key", byKey.ID, a.ID)
+					_, err = b.GetAccountByThumbprint(ctx(t), tt.old)
+					wantErr(t, "GetAccountByThumbprint(old)", err, acme.ErrNotFound)
+				} else if got.KeyThumbprint == tt.new {
+					t.Errorf("KeyThumbprint after failed change: got %s, want it unchanged", got.KeyThumbprint)
+				}
+			})
+		}
+	})
+	t.Run("deactivate", func(t *testing.T) {
+		d := newAccount()
+		wantErr(t, "CreateAccount", b.CreateAccount(ctx(t), d, bind), nil)
+		wantErr(t, "DeactivateAccount", b.DeactivateAccount(ctx(t), d.ID), nil)
+		got, err := b.GetAccount(ctx(t), d.ID)
+		wantErr(t, "GetAccount", err, nil)
+		equal(t, "Status", got.Status, acme.StatusDeactivated)
+		wantErr(t, "DeactivateAccount again", b.DeactivateAccount(ctx(t), d.ID), acme.ErrConflict)
+	})
+}
+
+func testEAB(t *testing.T, b store.Backend) {
+	active := contract(t, b, vetting.ContractActive)
+	suspended := contract(t, b, vetting.ContractSuspended)
+	ended := contract(t, b, vetting.ContractEnded)
+	revoked := credential(t, b, active.Code)
+	wantErr(t, "RevokeEABCredential", b.RevokeEABCredential(ctx(t), revoked.KeyID, t0), nil)
+
+	tests := []struct {
+		name        string
+		kid         string
+		maxAccounts int
+		creates     int    // accounts created successfully before the failing one
+		wantDetail  string // in the error of the next CreateAccount; "" means it succeeds
+	}{
+		{"max 1", credential(t, b, active.Code).KeyID, 1, 1, "already bound to 1 account(s)"},
+		{"max 2", credential(t, b, active.Code).KeyID, 2, 2, "already bound to 2 account(s)"},
+		{"max 0 means 1", credential(t, b, active.Code).KeyID, 0, 1, "already bound to 1 account(s)"},
+		{"unknown kid", "no-such-kid", 1, 0, "unknown kid"},
+		{"revoked credential", revoked.KeyID, 1, 0, "revoked"},
+		{"suspended contract", credential(t, b, suspended.Code).KeyID, 1, 0, "contract suspended"},
+		{"ended contract", credential(t, b, ended.Code).KeyID, 1, 0, "contract ended"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bind := acme.EABBinding{KeyID: tt.kid, MaxAccounts: tt.maxAccounts}
+			for i := range tt.creates {
+				wantErr(t, fmt.Sprintf("CreateAccount #%d", i+1), b.CreateAccount(ctx(t), newAccount(), bind), nil)
+			}
+			a := newAccount()
+			err := b.CreateAccount(ctx(t), a, bind)
+			wantErr(t, "CreateAccount over the limit", err, acme.ErrEABUnusable)
+			if !strings.Contains(err.Error(), tt.wantDetail) {
+				t.Errorf("CreateAccount: got error %q, want it to say %q", err, tt.wantDetail)
+			}
+			if a.ID != 0 || a.ContractCode != "" {
+				t.Errorf("failed CreateAccount: got ID %d, contract %q, want them unset", a.ID, a.ContractCode)
+			}
+			if _, err := b.GetAccountByThumbprint(ctx(t), a.KeyThumbprint); !errors.Is(err, acme.ErrNotFound) {
+				t.Errorf("account of a failed CreateAccount: got error %v, want %v", err, acme.ErrNotFound)
+			}
+		})
+	}
+
+	t.Run("race for the last slot", func(t *testing.T) {
+		for _, maxAccounts := range []int{1, 2} {
+			t.Run(fmt.Sprint("max ", maxAccounts), func(t *testing.T) {
+				kid := credential(t, b, active.Code).KeyID
+				bind := acme.EABBinding{KeyID: kid, MaxAccounts: maxAccounts}
+				for range maxAccounts - 1 {
+					wantErr(t, "CreateAccount", b.CreateAccount(ctx(t), newAccount(), bind), nil)
+				}
+				const n = 8
+				errs := make([]error, n)
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Go(func() { errs[i] = b.CreateAccount(ctx(t), newAccount(), bind) })
+				}
+				wg.Wait()
+				ok := 0
+				for _, err := range errs {
+					switch {
+					case err == nil:
+						ok++
+					case !errors.Is(err, acme.ErrEABUnusable):
+						t.Errorf("CreateAccount: got error %v, want nil or %v", err, acme.ErrEABUnusable)
+					}
+				}
+				if ok != 1 {
+					t.Errorf("concurrent CreateAccount for the last slot: got %d successes, want 1", ok)
+				}
+			})
+		}
+	})
+}

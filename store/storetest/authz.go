@@ -1,0 +1,111 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kakuin/kakuin/acme"
+	"github.com/kakuin/kakuin/store"
+)
+
+func testAuthorizations(t *testing.T, b store.Backend) {
+	acct := account(t, b)
+	other := account(t, b)
+	_, olderAzs := order(t, b, acct.ID, "reuse.example.com")
+	_, azs := order(t, b, acct.ID, "reuse.example.com")
+	newest := azs[0]
+	_, dead := order(t, b, acct.ID, "dead.example.com")
+	wantErr(t, "DeactivateAuthorization", b.DeactivateAuthorization(ctx(t), dead[0].ID), nil)
+
+	t.Run("find reusable", func(t *testing.T) {
+		pendingOrValid := []string{acme.StatusPending, acme.StatusValid}
+		tests := []struct {
+			name     string
+			account  int64
+			dnsName  string
+			statuses []string
+			at       time.Time
+			want     int64 // 0: not found
+		}{
+			{"newest pending", acct.ID, "reuse.example.com", pendingOrValid, t0, newest.ID},
+			{"status not wanted", acct.ID, "reuse.example.com", []string{acme.StatusValid}, t0, 0},
+			{"no statuses", acct.ID, "reuse.example.com", nil, t0, 0},
+			{"expired", acct.ID, "reuse.example.com", pendingOrValid, newest.Expires, 0},
+			{"other name", acct.ID, "other.example.com", pendingOrValid, t0, 0},
+			{"other account", other.ID, "reuse.example.com", pendingOrValid, t0, 0},
+			{"deactivated", acct.ID, "dead.example.com", pendingOrValid, t0, 0},
+			{"deactivated wanted", acct.ID, "dead.example.com", []string{acme.StatusDeactivated}, t0, dead[0].ID},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, err := b.FindReusableAuthz(ctx(t), tt.account, tt.dnsName, tt.statuses, tt.at)
+				if tt.want == 0 {
+					wantErr(t, "FindReusableAuthz", err, acme.ErrNotFound)
+					return
+				}
+				wantErr(t, "FindReusableAuthz", err, nil)
+				equal(t, "authorization id", got.ID, tt.want)
+				if len(got.Challenges) != 3 {
+					t.Errorf("challenges: got %d, want 3", len(got.Challenges))
+				}
+			})
+		}
+		if olderAzs[0].ID >= newest.ID {
+			t.Errorf("authorization ids: got %d then %d, want ascending", olderAzs[0].ID, newest.ID)
+		}
+	})
+
+	t.Run("get", func(t *testing.T) {
+		got, err := b.GetAuthorization(ctx(t), newest.ID)
+		wantErr(t, "GetAuthorization", err, nil)
+		equal(t, "Challenges", got.Challenges, newest.Challenges)
+		_, err = b.GetAuthorization(ctx(t), 1_000_000)
+		wantErr(t, "GetAuthorization(missing)", err, acme.ErrNotFound)
+		ch, err := b.GetChallenge(ctx(t), newest.Challenges[1].ID)
+		wantErr(t, "GetChallenge", err, nil)
+		equal(t, "challenge", *ch, newest.Challenges[1])
+		_, err = b.GetChallenge(ctx(t), 1_000_000)
+		wantErr(t, "GetChallenge(missing)", err, acme.ErrNotFound)
+	})
+
+	t.Run("deactivate", func(t *testing.T) {
+		_, azs := order(t, b, acct.ID, "deact.example.com")
+		tests := []struct {
+			name string
+			id   int64
+			want error
+		}{
+			{"pending", azs[0].ID, nil},
+			{"already deactivated", azs[0].ID, acme.ErrConflict},
+			{"missing", 1_000_000, acme.ErrNotFound},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				wantErr(t, "DeactivateAuthorization", b.DeactivateAuthorization(ctx(t), tt.id), tt.want)
+			})
+		}
+		got, err := b.GetAuthorization(ctx(t), azs[0].ID)
+		wantErr(t, "GetAuthorization", err, nil)
+		equal(t, "Status", got.Status, acme.StatusDeactivated)
+
+		// A valid authorization can be deactivated too.
+		_, valid := order(t, b, acct.ID, "deact-valid.example.com")
+		validate(t, b, valid[0].Challenges[0].ID, true)
+		wantErr(t, "DeactivateAuthorization(valid)", b.DeactivateAuthorization(ctx(t), valid[0].ID), nil)
+		// An invalid one cannot.
+		_, invalid := order(t, b, acct.ID, "deact-invalid.example.com")
+		validate(t, b, invalid[0].Challenges[0].ID, false)
+		wantErr(t, "DeactivateAuthorization(invalid)", b.DeactivateAuthorization(ctx(t), invalid[0].ID), acme.ErrConflict)
+	})
+}
+
+// validate starts and completes a challenge.
+func validate(t *testing.T, b store.Backend, challengeID int64, valid bool) {
+	t.Helper()
+	wantErr(t, "StartChallenge", b.StartChallenge(ctx(t), challengeID), nil)
+	var problem []byte
+	if !valid {
+		problem = []byte(`{"type":"urn:ietf:params:acme:error:incorrectResponse"}`)
+	}
+	wantErr(t, "CompleteChallenge", b.CompleteChallenge(ctx(t), challengeID, valid, problem, t0), nil)
+}

@@ -1,0 +1,209 @@
+package storetest
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/kakuin/kakuin/acme"
+	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/store"
+)
+
+// serial returns a unique lower-case hex serial.
+func serial() string { return unique("7f00aa") }
+
+func newCert(serial string) *acme.Certificate {
+	return &acme.Certificate{Serial: serial, IssuerID: ca.IssuerOV, DER: []byte{0x30, 0x82, 0x01, 0x00, 0xff},
+		ChainPEM:  []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+		NotBefore: t0, NotAfter: t0.Add(397 * 24 * time.Hour), KeyHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		CreatedAt: t0}
+}
+
+// ready creates an order and moves it to processing.
+func ready(t *testing.T, b store.Backend, accountID int64, names ...string) *acme.Order {
+	t.Helper()
+	o, _ := order(t, b, accountID, names...)
+	wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID), nil)
+	return o
+}
+
+func testFinalize(t *testing.T, b store.Backend) {
+	acct := account(t, b)
+	problem := []byte(`{"type":"urn:ietf:params:acme:error:badCSR"}`)
+
+	t.Run("begin", func(t *testing.T) {
+		o, _ := order(t, b, acct.ID, "begin.example.com")
+		wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID), nil)
+		wantErr(t, "BeginFinalize again", b.BeginFinalize(ctx(t), o.ID), acme.ErrConflict)
+		wantErr(t, "BeginFinalize(missing)", b.BeginFinalize(ctx(t), 1_000_000), acme.ErrNotFound)
+		got, err := b.GetOrder(ctx(t), o.ID)
+		wantErr(t, "GetOrder", err, nil)
+		equal(t, "StoredStatus", got.StoredStatus, acme.StatusProcessing)
+	})
+
+	t.Run("fail", func(t *testing.T) {
+		pending, _ := order(t, b, acct.ID, "fail.example.com")
+		wantErr(t, "FailOrder(pending)", b.FailOrder(ctx(t), pending.ID, problem), acme.ErrConflict)
+		wantErr(t, "FailOrder(missing)", b.FailOrder(ctx(t), 1_000_000, problem), acme.ErrNotFound)
+		o := ready(t, b, acct.ID, "fail.example.com")
+		wantErr(t, "FailOrder", b.FailOrder(ctx(t), o.ID, problem), nil)
+		got, err := b.GetOrder(ctx(t), o.ID)
+		wantErr(t, "GetOrder", err, nil)
+		equal(t, "StoredStatus", got.StoredStatus, acme.StatusInvalid)
+		equal(t, "Error", string(got.Error), string(problem))
+		wantErr(t, "FailOrder again", b.FailOrder(ctx(t), o.ID, problem), acme.ErrConflict)
+		wantErr(t, "BeginFinalize(invalid)", b.BeginFinalize(ctx(t), o.ID), acme.ErrConflict)
+	})
+
+	t.Run("complete", func(t *testing.T) {
+		o := ready(t, b, acct.ID, "www.complete.example.com", "complete.example.com")
+		s := serial()
+		wantErr(t, "ReserveSerial", b.ReserveSerial(ctx(t), s, ca.IssuerOV, t0), nil)
+		cert := newCert(s)
+		wantErr(t, "CompleteOrder", b.CompleteOrder(ctx(t), o.ID, cert), nil)
+		equal(t, "cert OrderID", cert.OrderID, o.ID)
+		equal(t, "cert AccountID", cert.AccountID, acct.ID)
+
+		got, err := b.GetOrder(ctx(t), o.ID)
+		wantErr(t, "GetOrder", err, nil)
+		equal(t, "StoredStatus", got.StoredStatus, acme.StatusValid)
+		equal(t, "CertSerial", got.CertSerial, s)
+
+		stored, err := b.GetCertificate(ctx(t), s)
+		wantErr(t, "GetCertificate", err, nil)
+		equalTime(t, "NotBefore", stored.NotBefore, cert.NotBefore)
+		equalTime(t, "NotAfter", stored.NotAfter, cert.NotAfter)
+		equalTime(t, "CreatedAt", stored.CreatedAt, t0)
+		stored.NotBefore, stored.NotAfter, stored.CreatedAt = cert.NotBefore, cert.NotAfter, cert.CreatedAt
+		equal(t, "certificate", *stored, *cert)
+
+		var found bool
+		for _, e := range auditEvents(t, b) {
+			if e.Kind != "issuance" || e.Subject != s {
+				continue
+			}
+			found = true
+			var d struct {
+				Serial string
+				Names  []string
+			}
+			if err := json.Unmarshal(e.Detail, &d); err != nil {
+				t.Fatalf("issuance detail %s: %v", e.Detail, err)
+			}
+			equal(t, "issuance serial", d.Serial, s)
+			equal(t, "issuance names", d.Names, o.Names)
+			equal(t, "issuance actor", e.Actor, "acme:account/"+itoa(acct.ID))
+		}
+		if !found {
+			t.Errorf("no issuance audit event for %s", s)
+		}
+		wantErr(t, "CompleteOrder again", b.CompleteOrder(ctx(t), o.ID, newCert(serial())), acme.ErrConflict)
+	})
+
+	t.Run("complete refused", func(t *testing.T) {
+		pending, _ := order(t, b, acct.ID, "refused.example.com")
+		s := serial()
+		wantErr(t, "ReserveSerial", b.ReserveSerial(ctx(t), s, ca.IssuerOV, t0), nil)
+		before := len(auditEvents(t, b))
+		wantErr(t, "CompleteOrder(pending)", b.CompleteOrder(ctx(t), pending.ID, newCert(s)), acme.ErrConflict)
+		wantErr(t, "CompleteOrder(missing)", b.CompleteOrder(ctx(t), 1_000_000, newCert(s)), acme.ErrNotFound)
+		o := ready(t, b, acct.ID, "refused.example.com")
+		if err := b.CompleteOrder(ctx(t), o.ID, newCert(serial())); err == nil {
+			t.Errorf("CompleteOrder with an unreserved serial: got nil error, want an error")
+		}
+		_, err := b.GetCertificate(ctx(t), s)
+		wantErr(t, "GetCertificate after refusals", err, acme.ErrNotFound)
+		if after := len(auditEvents(t, b)); after != before {
+			t.Errorf("audit events after refused completions: got %d, want %d", after, before)
+		}
+		got, err := b.GetOrder(ctx(t), o.ID)
+		wantErr(t, "GetOrder", err, nil)
+		equal(t, "StoredStatus after refusal", got.StoredStatus, acme.StatusProcessing)
+		// The order can still complete with a reserved serial.
+		wantErr(t, "CompleteOrder", b.CompleteOrder(ctx(t), o.ID, newCert(s)), nil)
+		// A certificate serial is stored once.
+		other := ready(t, b, acct.ID, "refused.example.com")
+		wantErr(t, "CompleteOrder(serial of another certificate)", b.CompleteOrder(ctx(t), other.ID, newCert(s)), acme.ErrDuplicate)
+	})
+}
+
+func testCertificates(t *testing.T, b store.Backend) {
+	acct := account(t, b)
+
+	t.Run("reserve serial", func(t *testing.T) {
+		s := serial()
+		tests := []struct {
+			name   string
+			serial string
+			want   error // nil, ErrSerialExists, or errAny for another error
+		}{
+			{"new", s, nil},
+			{"again", s, ca.ErrSerialExists},
+			{"again by another issuer", s, ca.ErrSerialExists},
+			{"upper case", "7F00AA", errAny},
+			{"empty", "", errAny},
+			{"not hex", "7g", errAny},
+			{"longer than 20 octets", "01234567890123456789012345678901234567890", errAny},
+			{"20 octets", "0123456789012345678901234567890123456789", nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				err := b.ReserveSerial(ctx(t), tt.serial, ca.IssuerEV, t0)
+				if tt.want == errAny {
+					if err == nil || err == ca.ErrSerialExists {
+						t.Errorf("ReserveSerial(%q): got %v, want a validation error", tt.serial, err)
+					}
+					return
+				}
+				wantErr(t, "ReserveSerial", err, tt.want)
+			})
+		}
+	})
+
+	t.Run("revoke", func(t *testing.T) {
+		o := ready(t, b, acct.ID, "revoke.example.com")
+		s := serial()
+		wantErr(t, "ReserveSerial", b.ReserveSerial(ctx(t), s, ca.IssuerOV, t0), nil)
+		wantErr(t, "CompleteOrder", b.CompleteOrder(ctx(t), o.ID, newCert(s)), nil)
+		got, err := b.GetCertificate(ctx(t), s)
+		wantErr(t, "GetCertificate", err, nil)
+		if got.RevokedAt != nil || got.RevokedReason != 0 {
+			t.Errorf("new certificate: got revoked at %v reason %d, want not revoked", got.RevokedAt, got.RevokedReason)
+		}
+
+		at := t0.Add(time.Hour)
+		wantErr(t, "RevokeCertificate", b.RevokeCertificate(ctx(t), s, 1, at, "acme:account/1"), nil)
+		got, err = b.GetCertificate(ctx(t), s)
+		wantErr(t, "GetCertificate", err, nil)
+		equalTimePtr(t, "RevokedAt", got.RevokedAt, &at)
+		equal(t, "RevokedReason", got.RevokedReason, 1)
+
+		wantErr(t, "RevokeCertificate again", b.RevokeCertificate(ctx(t), s, 4, at, "cli"), acme.ErrAlreadyRevoked)
+		wantErr(t, "RevokeCertificate(missing)", b.RevokeCertificate(ctx(t), "abcdef", 0, at, "cli"), acme.ErrNotFound)
+		_, err = b.GetCertificate(ctx(t), "abcdef")
+		wantErr(t, "GetCertificate(missing)", err, acme.ErrNotFound)
+
+		n := 0
+		for _, e := range auditEvents(t, b) {
+			if e.Kind != "revocation" || e.Subject != s {
+				continue
+			}
+			n++
+			var d struct {
+				Serial string
+				Reason int
+			}
+			if err := json.Unmarshal(e.Detail, &d); err != nil {
+				t.Fatalf("revocation detail %s: %v", e.Detail, err)
+			}
+			equal(t, "revocation detail", d, struct {
+				Serial string
+				Reason int
+			}{s, 1})
+			equal(t, "revocation actor", e.Actor, "acme:account/1")
+			equalTime(t, "revocation time", e.At, at)
+		}
+		equal(t, "revocation audit events", n, 1)
+	})
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kakuin/kakuin/vetting"
+)
+
+// vettingInsertError maps an insert's constraint violations to the vetting
+// errors.
+func vettingInsertError(err error, what, parent string) error {
+	switch {
+	case errors.Is(err, errUnique):
+		return fmt.Errorf("store: %s: %w", what, vetting.ErrDuplicate)
+	case errors.Is(err, errForeignKey):
+		return fmt.Errorf("store: %s: %s: %w", what, parent, vetting.ErrNotFound)
+	case errors.Is(err, errCheck):
+		return fmt.Errorf("store: %s: %w: %v", what, vetting.ErrInvalid, err)
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}
+
+// CreateOrganization inserts o and sets o.ID (and o.CreatedAt when zero).
+func (s *core) CreateOrganization(ctx context.Context, o *vetting.Organization) error {
+	created := s.stamp(o.CreatedAt)
+	var id int64
+	err := s.db.writer().queryRow(ctx, `INSERT INTO organizations (name, name_ja, country, province, locality, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		o.Name, o.NameJa, o.Country, o.Province, o.Locality, created).Scan(&id)
+	if err != nil {
+		return vettingInsertError(err, "creating organization", "")
+	}
+	o.ID, o.CreatedAt = id, created
+	return nil
+}
+
+// GetOrganization returns the organization, or vetting.ErrNotFound.
+func (s *core) GetOrganization(ctx context.Context, id int64) (*vetting.Organization, error) {
+	var o vetting.Organization
+	err := s.db.reader().queryRow(ctx, `SELECT id, name, name_ja, country, province, locality, created_at
+		FROM organizations WHERE id = $1`, id).
+		Scan(&o.ID, &o.Name, &o.NameJa, &o.Country, &o.Province, &o.Locality, &o.CreatedAt)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("organization %d", id), vetting.ErrNotFound)
+	}
+	return &o, nil
+}
+
+// CreateContract inserts c; vetting.ErrDuplicate if the code is taken,
+// vetting.ErrNotFound if the organization does not exist. An empty status
+// becomes active; c.CreatedAt is set when zero.
+func (s *core) CreateContract(ctx context.Context, c *vetting.Contract) error {
+	created := s.stamp(c.CreatedAt)
+	status := c.Status
+	if status == "" {
+		status = vetting.ContractActive
+	}
+	_, err := s.db.writer().exec(ctx, `INSERT INTO contracts (code, organization_id, plan, slots, profiles, status, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		c.Code, c.OrganizationID, c.Plan, c.Slots, jsonText(c.Profiles), status, created)
+	if err != nil {
+		return vettingInsertError(err, "creating contract "+c.Code, fmt.Sprintf("organization %d", c.OrganizationID))
+	}
+	c.Status, c.CreatedAt = status, created
+	return nil
+}
+
+// GetContract returns the contract with the code, or vetting.ErrNotFound.
+func (s *core) GetContract(ctx context.Context, code string) (*vetting.Contract, error) {
+	var c vetting.Contract
+	var profiles string
+	err := s.db.reader().queryRow(ctx, `SELECT code, organization_id, plan, slots, profiles, status, created_at
+		FROM contracts WHERE code = $1`, code).
+		Scan(&c.Code, &c.OrganizationID, &c.Plan, &c.Slots, &profiles, &c.Status, &c.CreatedAt)
+	if err != nil {
+		return nil, notFound(err, "contract "+code, vetting.ErrNotFound)
+	}
+	if c.Profiles, err = fromJSONText[string](profiles, "contract profiles"); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// CreateEABCredential inserts e (RFC 8555 §7.3.4); vetting.ErrDuplicate if
+// the kid is taken, vetting.ErrNotFound if the contract does not exist. An
+// empty status becomes active; e.CreatedAt is set when zero.
+func (s *core) CreateEABCredential(ctx context.Context, e *vetting.EABCredential) error {
+	created := s.stamp(e.CreatedAt)
+	status := e.Status
+	if status == "" {
+		status = vetting.CredentialActive
+	}
+	_, err := s.db.writer().exec(ctx, `INSERT INTO eab_credentials (key_id, contract_code, hmac_key, status, created_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		e.KeyID, e.ContractCode, nonNil(e.HMACKey), status, created, normPtr(e.RevokedAt))
+	if err != nil {
+		return vettingInsertError(err, fmt.Sprintf("creating eab credential %q", e.KeyID), "contract "+e.ContractCode)
+	}
+	e.Status, e.CreatedAt, e.RevokedAt = status, created, normPtr(e.RevokedAt)
+	return nil
+}
+
+// GetEABCredential returns the credential with the kid, or
+// vetting.ErrNotFound.
+func (s *core) GetEABCredential(ctx context.Context, kid string) (*vetting.EABCredential, error) {
+	var e vetting.EABCredential
+	err := s.db.reader().queryRow(ctx, `SELECT key_id, contract_code, hmac_key, status, created_at, revoked_at
+		FROM eab_credentials WHERE key_id = $1`, kid).
+		Scan(&e.KeyID, &e.ContractCode, &e.HMACKey, &e.Status, &e.CreatedAt, &e.RevokedAt)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("eab credential %q", kid), vetting.ErrNotFound)
+	}
+	return &e, nil
+}
+
+// RevokeEABCredential sets an active credential revoked at at;
+// vetting.ErrNotFound if there is none, vetting.ErrInactive if it is
+// already revoked.
+func (s *core) RevokeEABCredential(ctx context.Context, kid string, at time.Time) error {
+	c := s.db.writer()
+	n, err := c.exec(ctx, `UPDATE eab_credentials SET status = 'revoked', revoked_at = $2 WHERE key_id = $1 AND status = 'active'`,
+		kid, s.stamp(at))
+	if err != nil {
+		return fmt.Errorf("store: revoking eab credential %q: %w", kid, err)
+	}
+	if n == 0 {
+		return missOrConflict(ctx, c, "eab_credentials", "key_id", kid, fmt.Sprintf("revoking eab credential %q", kid),
+			vetting.ErrNotFound, vetting.ErrInactive)
+	}
+	return nil
+}
