@@ -36,7 +36,7 @@ const (
 // derived records the values ApplyDefaults computed from other settings.
 type derived struct {
 	baseURL, httpBaseURL, dsn, caDir, certFile, keyFile string
-	migrate, allowPrivate                  bool
+	migrate, allowPrivate                               bool
 }
 
 // Default returns the built-in configuration: what an empty file gives.
