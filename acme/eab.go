@@ -6,8 +6,6 @@ import (
 	"errors"
 
 	jose "github.com/go-jose/go-jose/v4"
-
-	"github.com/kakuin/kakuin/vetting"
 )
 
 // eabAlgorithms: RFC 8555 §7.3.4 requires a MAC algorithm; kakuin's EAB
@@ -44,13 +42,10 @@ func (s *Server) verifyEAB(ctx context.Context, raw json.RawMessage, accountKey 
 		return "", err
 	}
 	cred, _, err := s.vetting.EABCredential(ctx, hdr.KeyID)
-	switch {
-	case errors.Is(err, vetting.ErrNotFound):
-		return "", unauthorized("unknown EAB key id")
-	case errors.Is(err, vetting.ErrInactive):
-		return "", unauthorized("%s", err.Error())
-	case err != nil:
-		return "", internal(err)
+	if err != nil {
+		// vetting.ErrNotFound: "unknown EAB key id"; vetting.ErrInactive:
+		// unauthorized with vetting's message (errorTable).
+		return "", err
 	}
 	payload, err := jws.Verify(cred.HMACKey)
 	if err != nil {

@@ -335,6 +335,10 @@ func (e *testEnv) issue(t testing.TB, c *xacme.Client, typ string, names ...stri
 	return der, certURL, o
 }
 
+// blockResponse makes the http-01 responder hang until the validator
+// gives up.
+const blockResponse = "block"
+
 // http01Responder serves key authorizations under
 // /.well-known/acme-challenge/ (RFC 8555 §8.3) on 127.0.0.1.
 type http01Responder struct {
@@ -369,6 +373,10 @@ func (h *http01Responder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Unlock()
 	if !ok || !found {
 		http.NotFound(w, r)
+		return
+	}
+	if ka == blockResponse {
+		<-r.Context().Done()
 		return
 	}
 	io.WriteString(w, ka)

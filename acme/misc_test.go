@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/elliptic"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -165,3 +166,55 @@ func TestNewOptions(t *testing.T) {
 type noValidator struct{}
 
 func (noValidator) Validate(context.Context, string, string, string, string) error { return nil }
+
+// TestShutdownCancelsValidations checks that Shutdown with an expired
+// context cancels an in-flight validation, which is recorded as a
+// serverInternal failure, and that no new validation starts afterwards.
+func TestShutdownCancelsValidations(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	key := newECKey(t, elliptic.P256())
+	c := e.register(t, key)
+	o, err := c.AuthorizeOrder(ctx, xacme.DomainIDs("slow.kakuin-misc.example.com", "late.kakuin-misc.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpChallenge := func(authzURL string) *xacme.Challenge {
+		az, err := c.GetAuthorization(ctx, authzURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range az.Challenges {
+			if ch.Type == acme.ChallengeHTTP01 {
+				return ch
+			}
+		}
+		t.Fatal("no http-01 challenge")
+		return nil
+	}
+	slow, late := httpChallenge(o.AuthzURLs[0]), httpChallenge(o.AuthzURLs[1])
+	e.http01.set(slow.Token, blockResponse)
+	if _, err := c.Accept(ctx, slow); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := e.srv.Shutdown(cancelled); err != context.Canceled {
+		t.Errorf("Shutdown: got %v, want context.Canceled", err)
+	}
+	ch, err := e.store.GetChallenge(ctx, idOf(t, slow.URI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Status != acme.StatusInvalid || !strings.Contains(string(ch.Error), "serverInternal") {
+		t.Errorf("interrupted challenge: got %q %s, want invalid with serverInternal", ch.Status, ch.Error)
+	}
+	r := e.signedPost(t, e.pathOf(late.URI), rawJWS{key: key, kid: string(c.KID), payload: []byte(`{}`)})
+	if r.status != http.StatusServiceUnavailable {
+		t.Errorf("challenge after Shutdown: got %d %s, want 503", r.status, r.body)
+	}
+	ch, err = e.store.GetChallenge(ctx, idOf(t, late.URI))
+	if err != nil || ch.Status != acme.StatusPending {
+		t.Errorf("challenge refused after Shutdown: got %v (%v), want pending", ch.Status, err)
+	}
+}

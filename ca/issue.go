@@ -57,7 +57,7 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ca: signing lint certificate: %w", err)
 	}
-	if err := lintCertificate(lintDER, a.lints); err != nil {
+	if err := lintCertificate(lintDER, a.lints, a.dev); err != nil {
 		return nil, err
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, iss.cert, req.PublicKey, iss.signer)

@@ -40,6 +40,10 @@ type Options struct {
 	CRLURL func(issuerID string, serial string) string
 	// OCSPURL, when set, is the http:// OCSP responder put in leaves' AIA.
 	OCSPURL string
+	// Dev marks a development CA whose URLs point at loopback addresses;
+	// pre-issuance linting then accepts the warnings about internal names
+	// in those URLs (devAllowedWarnings). Never set in production.
+	Dev bool
 }
 
 // Authority signs end-entity certificates with the issuing CAs loaded from
@@ -51,6 +55,7 @@ type Authority struct {
 	baseURL  string
 	crlURL   func(issuerID, serial string) string
 	ocspURL  string
+	dev      bool
 
 	root    *x509.Certificate
 	rootPEM []byte
@@ -110,6 +115,7 @@ func Load(opts Options) (*Authority, error) {
 		baseURL:  baseURL,
 		crlURL:   opts.CRLURL,
 		ocspURL:  opts.OCSPURL,
+		dev:      opts.Dev,
 		issuers:  make(map[string]*issuer),
 	}
 	if err := a.loadRoot(opts.Dir); err != nil {

@@ -177,7 +177,7 @@ func loadCA(cfg *config.Config, db ca.Store, logger *slog.Logger) (*ca.Authority
 		}
 		logger.Info("dev CA hierarchy created", "dir", cfg.CA.Dir, "key_type", cfg.CA.KeyType)
 	}
-	return ca.Load(ca.Options{Dir: cfg.CA.Dir, Store: db, BaseURL: cfg.HTTPBaseURL, CRLURL: crlURL(cfg)})
+	return ca.Load(ca.Options{Dir: cfg.CA.Dir, Store: db, BaseURL: cfg.HTTPBaseURL, CRLURL: crlURL(cfg), Dev: cfg.Dev})
 }
 
 // caInitOptions are the options `kakuin init` and the first dev start use.
