@@ -60,6 +60,7 @@ func (sr *signedRequest) postAsGet() bool { return len(sr.payload) == 0 }
 // errUnexpectedAlg reports a JWS alg outside the allowlist in use.
 type errUnexpectedAlg struct{ alg string }
 
+// Error implements error.
 func (e *errUnexpectedAlg) Error() string {
 	return fmt.Sprintf("acme: JWS algorithm %q not allowed", e.alg)
 }
@@ -159,11 +160,11 @@ func (s *Server) requestURL(r *http.Request) string {
 func (s *Server) lookupKID(ctx context.Context, kid string) (*Account, *jose.JSONWebKey, error) {
 	id, ok := s.accountIDFromURL(kid)
 	if !ok {
-		return nil, nil, newProblem(probAccountDoesNotExist, "kid %q is not an account URL of this server", kid)
+		return nil, nil, newProblem(probAccountDoesNotExist, "kid %q is not an account URL of this server", truncate(kid, 128))
 	}
 	acct, err := s.store.GetAccount(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil, newProblem(probAccountDoesNotExist, "no account for kid %q", kid)
+		return nil, nil, newProblem(probAccountDoesNotExist, "no account for kid %q", truncate(kid, 128))
 	}
 	if err != nil {
 		return nil, nil, internal(err)

@@ -45,10 +45,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
+// request counts one request by route pattern and status code.
 func (m *metrics) request(route string, code int) {
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 }
 
+// issuance observes the time to sign and store one certificate.
 func (m *metrics) issuance(profile string, ok bool, d time.Duration) {
 	result := "ok"
 	if !ok {
@@ -57,6 +59,7 @@ func (m *metrics) issuance(profile string, ok bool, d time.Duration) {
 	m.issuanceDur.WithLabelValues(profile, result).Observe(d.Seconds())
 }
 
+// validation counts one challenge validation result.
 func (m *metrics) validation(typ, result string) {
 	m.validations.WithLabelValues(typ, result).Inc()
 }

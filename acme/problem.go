@@ -75,6 +75,7 @@ type problem struct {
 	cause error
 }
 
+// Error implements error.
 func (p *problem) Error() string { return p.Type + ": " + p.Detail }
 
 // newProblem builds a problem of type typ (suffix) with its default status.
@@ -88,14 +89,18 @@ func (p *problem) withStatus(status int) *problem {
 	return p
 }
 
+// malformed is the catch-all problem for a request that is not acceptable.
 func malformed(format string, args ...any) *problem {
 	return newProblem(probMalformed, format, args...)
 }
 
+// unauthorized refuses a request the requester may not make (403, as
+// Boulder does).
 func unauthorized(format string, args ...any) *problem {
 	return newProblem(probUnauthorized, format, args...)
 }
 
+// badCSR refuses a finalize CSR.
 func badCSR(format string, args ...any) *problem {
 	return newProblem(probBadCSR, format, args...)
 }

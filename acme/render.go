@@ -30,6 +30,7 @@ type statusWriter struct {
 	status int
 }
 
+// WriteHeader records the first status code.
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
@@ -37,6 +38,7 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Write records an implicit 200.
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -56,6 +58,8 @@ func (s *Server) wrap(routeName string, h handlerFunc) http.HandlerFunc {
 		w := &statusWriter{ResponseWriter: rw}
 
 		s.setNonce(w, r)
+		// Responses carry a single-use nonce: never cache them.
+		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Add("Link", link(s.baseURL+pathDirectory, "index"))
 		if err := h(w, r); err != nil {
 			s.writeProblem(w, r, routeName, err)
@@ -86,7 +90,6 @@ func (s *Server) setNonce(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Replay-Nonce", n)
-	w.Header().Set("Cache-Control", "no-store")
 }
 
 // writeProblem renders err as an RFC 8555 §6.7 problem document.

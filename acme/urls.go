@@ -10,26 +10,33 @@ import (
 
 // URL builders for the resources the server hands out (RFC 8555 §7.1).
 
+// accountURL is the account resource (RFC 8555 §7.1.2), also its kid.
 func (s *Server) accountURL(id int64) string {
 	return s.baseURL + "/acme/acct/" + strconv.FormatInt(id, 10)
 }
 
+// ordersURL is the account's orders list (RFC 8555 §7.1.2.1).
 func (s *Server) ordersURL(id int64) string { return s.accountURL(id) + "/orders" }
 
+// orderURL is the order resource (RFC 8555 §7.1.3).
 func (s *Server) orderURL(id int64) string {
 	return s.baseURL + "/acme/order/" + strconv.FormatInt(id, 10)
 }
 
+// finalizeURL is the order's finalize resource (RFC 8555 §7.4).
 func (s *Server) finalizeURL(id int64) string { return s.orderURL(id) + "/finalize" }
 
+// authzURL is the authorization resource (RFC 8555 §7.1.4).
 func (s *Server) authzURL(id int64) string {
 	return s.baseURL + "/acme/authz/" + strconv.FormatInt(id, 10)
 }
 
+// challengeURL is the challenge resource (RFC 8555 §7.1.5).
 func (s *Server) challengeURL(id int64) string {
 	return s.baseURL + "/acme/chall/" + strconv.FormatInt(id, 10)
 }
 
+// certURL is the certificate resource (RFC 8555 §7.4.2).
 func (s *Server) certURL(serial string) string { return s.baseURL + "/acme/cert/" + serial }
 
 // issuerURL is where the certificate of the issuer issuerID is published.

@@ -74,8 +74,12 @@ func TestLego(t *testing.T) {
 			if renewed.SerialNumber.Cmp(first.SerialNumber) == 0 {
 				t.Errorf("renewal returned the same serial %x", first.SerialNumber)
 			}
-			l.mustRun(t, ecNames, "revoke", "--reason", "4")
-			if out, err := l.run(t, ecNames, "revoke", "--reason", "4"); err == nil || !strings.Contains(out, "alreadyRevoked") {
+			// lego revokes the certificate of each -d name and then moves
+			// its files to the archive; keep a copy to revoke it twice.
+			saved := l.saveCert(t, ecNames[0])
+			l.mustRun(t, ecNames[:1], "revoke", "--reason", "4")
+			l.restoreCert(t, saved)
+			if out, err := l.run(t, ecNames[:1], "revoke", "--reason", "4"); err == nil || !strings.Contains(out, "alreadyRevoked") {
 				t.Errorf("second revoke: got err=%v, want an alreadyRevoked problem\n%s", err, out)
 			}
 
@@ -116,4 +120,29 @@ curl -sf -X POST -d "{\"host\":\"$2\",\"value\":\"$3\"}" ` + k.dns.ControlURL() 
 		t.Fatal(err)
 	}
 	return path
+}
+
+// saveCert copies the files lego keeps for a certificate.
+func (l *lego) saveCert(t *testing.T, name string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	for _, ext := range []string{".crt", ".key", ".json", ".issuer.crt"} {
+		path := filepath.Join(l.dir, "certificates", name+ext)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("save %s: %v", path, err)
+		}
+		files[path] = data
+	}
+	return files
+}
+
+// restoreCert puts back the files saveCert copied.
+func (l *lego) restoreCert(t *testing.T, files map[string][]byte) {
+	t.Helper()
+	for path, data := range files {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatalf("restore %s: %v", path, err)
+		}
+	}
 }
