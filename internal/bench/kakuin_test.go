@@ -1,0 +1,256 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// kakuinServer is a `kakuin serve --dev --bench-always-valid` process on
+// SQLite, built from this module.
+type kakuinServer struct {
+	bin, data    string
+	directoryURL string
+	tls          *tls.Config
+}
+
+// lockedBuffer collects a process's output for a test's logs.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var directoryLine = regexp.MustCompile(`ACME directory:\s+(\S+)`)
+
+// startKakuin builds cmd/kakuin and starts it on a free 127.0.0.1 port with
+// a fresh data directory; it is stopped when the test ends.
+func startKakuin(t *testing.T) *kakuinServer {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("go command not found: %v", err)
+	}
+	dir := t.TempDir()
+	k := &kakuinServer{bin: filepath.Join(dir, "kakuin"), data: filepath.Join(dir, "data")}
+	if out, err := exec.Command(goBin, "build", "-o", k.bin, "github.com/kakuin/kakuin/cmd/kakuin").CombinedOutput(); err != nil {
+		t.Fatalf("building kakuin: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(k.bin, "serve", "--dev", "--bench-always-valid", "--data", k.data, "--listen", addr)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Errorf("kakuin did not stop within 20s of SIGTERM")
+		}
+		if t.Failed() {
+			t.Logf("kakuin output:\n%s", out)
+		}
+	})
+	for deadline := time.Now().Add(60 * time.Second); k.directoryURL == ""; {
+		select {
+		case err := <-exited:
+			t.Fatalf("kakuin exited: %v\n%s", err, out)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if m := directoryLine.FindStringSubmatch(out.String()); m != nil {
+			k.directoryURL = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("kakuin printed no ACME directory within 60s\n%s", out)
+		}
+	}
+	trust, err := os.ReadFile(filepath.Join(k.data, "tls", "tls-ca.pem"))
+	if err != nil {
+		t.Fatalf("kakuin's dev TLS trust: %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(trust) {
+		t.Fatal("no certificate in kakuin's dev TLS trust PEM")
+	}
+	k.tls = &tls.Config{RootCAs: pool}
+	return k
+}
+
+// cli runs a kakuin operator command with --json against k's data.
+func (k *kakuinServer) cli(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	args = append(args, "--data", k.data, "--json")
+	out, err := exec.Command(k.bin, args...).Output()
+	if err != nil {
+		t.Fatalf("kakuin %v: %v", args, err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("kakuin %v: %v\n%s", args, err, out)
+	}
+	return v
+}
+
+// newEAB creates an organization, a contract and an EAB credential.
+func (k *kakuinServer) newEAB(t *testing.T) (kid, hmac string) {
+	t.Helper()
+	org := k.cli(t, "org", "create", "--name", "Bench KK", "--country", "JP", "--province", "Tokyo", "--locality", "Chiyoda-ku")
+	id, _ := org["id"].(float64)
+	contract := k.cli(t, "contract", "create", "--org", strconv.Itoa(int(id)), "--plan", "monthly", "--slots", "1000")
+	code, _ := contract["code"].(string)
+	eab := k.cli(t, "eab", "create", "--contract", code)
+	kid, _ = eab["kid"].(string)
+	hmac, _ = eab["hmac"].(string)
+	if kid == "" || hmac == "" {
+		t.Fatalf("eab create: got %v, want kid and hmac", eab)
+	}
+	return kid, hmac
+}
+
+// newKakuinClient returns a client with k's directory, not registered.
+func newKakuinClient(t *testing.T, k *kakuinServer) *client {
+	t.Helper()
+	c := &client{http: NewHTTPClient(k.tls, 2), key: newTestKey(t)}
+	if err := c.fetchDirectory(context.Background(), k.directoryURL); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestAgainstKakuin runs the client against kakuin's own server: account
+// registration with and without a valid EAB credential, single flows, and
+// a short Run.
+func TestAgainstKakuin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts kakuin")
+	}
+	k := startKakuin(t)
+	ctx := context.Background()
+
+	t.Run("register", func(t *testing.T) {
+		kid, hmac := k.newEAB(t)
+		key, err := decodeEABKey(hmac)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrongKey := bytes.Repeat([]byte{7}, len(key))
+		tests := []struct {
+			name       string
+			kid        string
+			key        []byte
+			wantStatus int // 0 for success
+		}{
+			{name: "no EAB", wantStatus: 400},
+			{name: "unknown key ID", kid: "kak_unknown", key: key, wantStatus: 400},
+			{name: "wrong MAC key", kid: kid, key: wrongKey, wantStatus: 400},
+			{name: "valid EAB", kid: kid, key: key},
+			{name: "credential already used", kid: kid, key: key, wantStatus: 400},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c := newKakuinClient(t, k)
+				err := c.register(ctx, tt.kid, tt.key)
+				if tt.wantStatus == 0 {
+					if err != nil || c.kid == "" {
+						t.Fatalf("got %v (kid %q), want an account", err, c.kid)
+					}
+					return
+				}
+				var p *problem
+				if !errors.As(err, &p) || p.Status/100 != tt.wantStatus/100 {
+					t.Errorf("got %v, want an HTTP %dxx problem", err, tt.wantStatus/100)
+				}
+			})
+		}
+	})
+
+	t.Run("flows", func(t *testing.T) {
+		kid, hmac := k.newEAB(t)
+		key, err := decodeEABKey(hmac)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newKakuinClient(t, k)
+		if err := c.register(ctx, kid, key); err != nil {
+			t.Fatal(err)
+		}
+		for _, per := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%d names", per), func(t *testing.T) {
+				if err := c.flow(ctx, newNameGen(defaultDomain, per).next()); err != nil {
+					t.Errorf("got %v, want a certificate", err)
+				}
+			})
+		}
+		t.Run("refused name", func(t *testing.T) {
+			err := c.flow(ctx, []string{"bench..example.jp"})
+			var p *problem
+			if !errors.As(err, &p) || p.Status != 400 {
+				t.Errorf("got %v, want an HTTP 400 problem", err)
+			}
+		})
+	})
+
+	t.Run("run", func(t *testing.T) {
+		kid, hmac := k.newEAB(t)
+		res, err := Run(ctx, Options{
+			DirectoryURL: k.directoryURL, TLSConfig: k.tls, EABKeyID: kid, EABHMACKey: hmac,
+			Concurrency: 2, Duration: 2 * time.Second, Warmup: 200 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Errors != 0 || res.Certs == 0 {
+			t.Errorf("got %v, want certificates and no errors", res)
+		}
+		if res.P50 > res.P99 || res.P99 > res.Max || res.Concurrency != 2 {
+			t.Errorf("got %v, want p50 ≤ p99 ≤ max and C=2", res)
+		}
+	})
+
+	t.Run("run refused", func(t *testing.T) {
+		_, err := Run(ctx, Options{
+			DirectoryURL: k.directoryURL, TLSConfig: k.tls, EABKeyID: "kak_unknown", EABHMACKey: "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U",
+			Concurrency: 1, Duration: time.Second,
+		})
+		if err == nil {
+			t.Errorf("got nil error, want newAccount refused")
+		}
+	})
+}
