@@ -19,14 +19,13 @@ type accountJSON struct {
 	Orders               string   `json:"orders"`
 }
 
-// accountView renders a. termsOfServiceAgreed is not stored (Account has
-// no such field): newAccount refuses accounts that do not agree when the
-// directory names terms of service, so every account has agreed to them.
+// accountView renders a; termsOfServiceAgreed says whether the account
+// agreed to the terms of service when it was created (RFC 8555 §7.1.2).
 func (s *Server) accountView(a *Account) accountJSON {
 	return accountJSON{
 		Status:               a.Status,
 		Contact:              a.Contact,
-		TermsOfServiceAgreed: s.meta.TermsOfService != "",
+		TermsOfServiceAgreed: a.TermsAgreedAt != nil,
 		Orders:               s.ordersURL(a.ID),
 	}
 }
@@ -50,7 +49,8 @@ type newAccountRequest struct {
 // the rest of the request; onlyReturnExisting (§7.3.1) stops there; a new
 // account needs terms-of-service agreement when the directory has terms,
 // valid contacts, and an External Account Binding (§7.3.4) whose
-// credential it is bound to (201 + Location).
+// credential it is bound to (201 + Location). An agreement is stored with
+// its time and the terms URL agreed to, for audit.
 func (s *Server) newAccount(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	sr, err := s.verifyPOST(w, r, jwkOnly)
@@ -100,6 +100,10 @@ func (s *Server) newAccount(w http.ResponseWriter, r *http.Request) error {
 		KeyJWK:        keyJSON,
 		KeyThumbprint: tp,
 		EABKeyID:      kid,
+	}
+	if req.TermsOfServiceAgreed {
+		at := s.clock()
+		acct.TermsAgreedAt, acct.TermsOfService = &at, s.meta.TermsOfService
 	}
 	err = s.store.CreateAccount(ctx, acct, EABBinding{KeyID: kid, MaxAccounts: s.policy.EABMaxAccounts})
 	if errors.Is(err, ErrDuplicate) {

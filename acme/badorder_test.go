@@ -123,6 +123,8 @@ func TestBadOrderRequests(t *testing.T) {
 			wantType: "rejectedIdentifier", wantStatus: 400, unchanged: noNewOrder},
 		{name: "U-label", send: newOrder(dns("bücher.kakuin-bad.example.com")),
 			wantType: "rejectedIdentifier", wantStatus: 400, detail: "xn--bcher-kva", unchanged: noNewOrder},
+		{name: "emoji A-label", send: newOrder(dns("xn--ls8h.kakuin-bad.example.com")),
+			wantType: "rejectedIdentifier", wantStatus: 400, detail: "disallowed by IDNA2008", unchanged: noNewOrder},
 		{name: "one bad name among good ones", send: newOrder(dns("ok.kakuin-bad.example.com"), dns("bad_name.kakuin-bad.example.com")),
 			wantType: "rejectedIdentifier", wantStatus: 400, detail: "bad_name", unchanged: noNewOrder},
 		{name: "notAfter requested", wantType: "malformed", wantStatus: 400, detail: "notAfter", unchanged: noNewOrder,

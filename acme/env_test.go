@@ -7,7 +7,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
-	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -23,7 +22,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	xacme "golang.org/x/crypto/acme"
-	_ "modernc.org/sqlite"
 
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/acme/validation"
@@ -188,20 +186,12 @@ func (e *testEnv) newEAB(t testing.TB, c *vetting.Contract) *vetting.EABCredenti
 	return cred
 }
 
-// setContractStatus changes a contract's status directly in the database:
-// neither vetting.Service nor its Store has a method for it yet.
+// setContractStatus changes a contract's status as an operator does
+// (kakuin contract suspend|resume|end).
 func (e *testEnv) setContractStatus(t testing.TB, code, status string) {
 	t.Helper()
-	db, err := sql.Open("sqlite", e.dbPath)
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`PRAGMA busy_timeout = 5000`); err != nil {
-		t.Fatalf("busy_timeout: %v", err)
-	}
-	if _, err := db.Exec(`UPDATE contracts SET status = ? WHERE code = ?`, status, code); err != nil {
-		t.Fatalf("update contract status: %v", err)
+	if err := e.vet.SetContractStatus(context.Background(), code, status, "test"); err != nil {
+		t.Fatalf("SetContractStatus(%s, %s): %v", code, status, err)
 	}
 }
 

@@ -66,7 +66,7 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return internal(err)
 	}
-	if err := s.store.BeginFinalize(ctx, o.ID); err != nil {
+	if err := s.store.BeginFinalize(ctx, o.ID, s.clock()); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return newProblem(probOrderNotReady, "order is already being finalized or was finalized")
 		}

@@ -107,9 +107,9 @@ func (s *Server) checkIdentifier(id Identifier) (string, *problem) {
 // checkDNSName validates a lower-case name without trailing dot: at most
 // 253 characters, at least two labels, each 1–63 LDH characters not
 // starting or ending with a hyphen (RFC 1123 §2.1), a non-numeric
-// top-level label, no reserved "??--" label except A-labels ("xn--") that
-// round-trip through IDNA lookup (RFC 5891); U-labels are refused with the
-// A-label to use instead.
+// top-level label, no reserved "??--" label except IDNA2008 A-labels
+// ("xn--", checkALabel); U-labels are refused with the A-label to use
+// instead, when there is a valid one.
 func checkDNSName(name string) error {
 	if name == "" {
 		return errors.New("empty name")
@@ -119,7 +119,7 @@ func checkDNSName(name string) error {
 	}
 	for i := 0; i < len(name); i++ {
 		if name[i] >= 0x80 {
-			if a, err := idna.Lookup.ToASCII(name); err == nil {
+			if a, err := idna.Registration.ToASCII(name); err == nil && checkDNSName(a) == nil {
 				return fmt.Errorf("internationalized names must be sent as A-labels: use %q", a)
 			}
 			return errors.New("name contains non-ASCII characters; use A-labels (xn--)")
@@ -160,14 +160,7 @@ func checkLabel(l string) error {
 		if !strings.HasPrefix(l, "xn--") {
 			return fmt.Errorf("label %q has hyphens in the third and fourth positions but is not an A-label", l)
 		}
-		u, err := idna.Lookup.ToUnicode(l)
-		if err != nil {
-			return fmt.Errorf("label %q is not a valid A-label", l)
-		}
-		back, err := idna.Lookup.ToASCII(u)
-		if err != nil || back != l {
-			return fmt.Errorf("label %q is not a valid A-label", l)
-		}
+		return checkALabel(l)
 	}
 	return nil
 }

@@ -30,6 +30,8 @@ func TestCheckDNSName(t *testing.T) {
 		{"empty A-label", "xn--.example.com", "hyphen"},
 		{"non-canonical A-label", "xn--a.example.com", "A-label"},
 		{"reserved R-LDH label", "ab--cd.example.com", "A-label"},
+		{"emoji A-label", "xn--ls8h.example.com", "disallowed"},
+		{"emoji U-label (no A-label hint)", "💩.example.com", "non-ASCII"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -185,6 +187,55 @@ func TestEffectiveStatus(t *testing.T) {
 			}
 			if got := EffectiveStatus(o, tc.authzs, now); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCheckALabel checks A-labels against IDNA2008 for registration (RFC
+// 5891, 5892, 5893), including code points the x/net/idna Registration
+// profile alone accepts.
+func TestCheckALabel(t *testing.T) {
+	tests := []struct {
+		name    string
+		label   string
+		wantErr string // substring; "" means valid
+	}{
+		{"German", "xn--bcher-kva", ""},                                       // bücher
+		{"Japanese katakana", "xn--eckwd4c7c", ""},                            // ドメイン
+		{"sharp s (exception PVALID)", "xn--zca", ""},                         // ß
+		{"ideographic zero (exception)", "xn--w6j", ""},                       // 〇
+		{"Catalan middle dot", "xn--ll-0ea", ""},                              // l·l
+		{"katakana middle dot with Han", "xn--vekv70gs3pnfb5j", ""},           // 日本・東京
+		{"Greek keraia before Greek", "xn--wva4j", ""},                        // ͵α
+		{"Arabic-Indic digits", "xn--ngb6id", ""},                             // ب٠١
+		{"extended Arabic-Indic digits", "xn--ngb61bd", ""},                   // ب۱۲
+		{"emoji", "xn--ls8h", "disallowed"},                                   // 💩
+		{"dingbat heart", "xn--i-7iq", "disallowed"},                          // i❤
+		{"musical symbol", "xn--md1h", "disallowed"},                          // 𝄞
+		{"old Hangul jamo", "xn--ypd", "disallowed"},                          // ᄀ
+		{"Arabic tatweel (exception DISALLOWED)", "xn--ngba5e", "disallowed"}, // بـب
+		{"combining mark for symbols", "xn--4ca854n", "disallowed"},           // ä⃐
+		{"middle dot not between l", "xn--ab-0ea", "context"},                 // a·b
+		{"katakana middle dot without kana or Han", "xn--ab-3n4a", "context"}, // a・b
+		{"Greek keraia at the end", "xn--wva3j", "context"},                   // α͵
+		{"Hebrew geresh after Latin", "xn--a-0jc", "A-label"},                 // a׳
+		{"mixed Arabic-Indic digits", "xn--ngb6i1r", "A-label"},               // ب٠۱
+		{"leading combining mark", "xn--a-wbb", "A-label"},                    // ́a
+		{"compatibility ligature", "xn--x-sy8h", "A-label"},                   // ﬁx
+		{"upper case U-label", "xn--wca", "A-label"},                          // Ü
+		{"zero width non-joiner out of context", "xn--ab-j1t", "A-label"},     // a<ZWNJ>b
+		{"not Punycode", "xn--99999999", "A-label"},
+		{"non-canonical encoding", "xn--a", "A-label"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkALabel(tc.label)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("checkALabel(%q): got %v, want nil", tc.label, err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("checkALabel(%q): got %v, want an error containing %q", tc.label, err, tc.wantErr)
 			}
 		})
 	}

@@ -149,6 +149,9 @@ func TestNewOptions(t *testing.T) {
 		{"path", func(o *acme.Options) { o.BaseURL = "https://acme.example.com/acme" }, false},
 		{"no scheme", func(o *acme.Options) { o.BaseURL = "acme.example.com" }, false},
 		{"negative policy", func(o *acme.Options) { o.Policy.MaxNames = -1 }, false},
+		{"processing timeout of a minute", func(o *acme.Options) { o.Policy.ProcessingTimeout = time.Minute }, true},
+		{"processing timeout shorter than issuance", func(o *acme.Options) { o.Policy.ProcessingTimeout = 10 * time.Second }, false},
+		{"negative processing timeout", func(o *acme.Options) { o.Policy.ProcessingTimeout = -time.Minute }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,6 +47,10 @@ type Policy struct {
 	NonceLifetime time.Duration
 	// ValidationTimeout bounds one challenge validation. Default 30s.
 	ValidationTimeout time.Duration
+	// ProcessingTimeout is how long an order may stay processing before
+	// Server.Run fails it as interrupted (its finalizing process died).
+	// Default 5 minutes; at least 30s, longer than issuance can take.
+	ProcessingTimeout time.Duration
 }
 
 // Meta is the directory's "meta" object (RFC 8555 §7.1.1).

@@ -110,8 +110,10 @@ type newOrderRequest struct {
 // order of the same account for the same names is returned instead of a
 // new one — with 201 like a new order, because x/crypto/acme accepts only
 // 201 here and certbot and lego accept it too. Otherwise valid or pending
-// authorizations of the account are reused per name, the others created
-// with one challenge of each type, all in one Store.CreateOrder.
+// authorizations of the account are reused per name (a valid one until its
+// expiry, Policy.AuthzReuse after validation, less minAuthzRemaining), the
+// others created with one challenge of each type, all in one
+// Store.CreateOrder.
 func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	sr, err := s.verifyPOST(w, r, kidOnly)
@@ -166,9 +168,6 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 	for _, name := range ids.names {
 		a, err := s.store.FindReusableAuthz(ctx, acct.ID, name,
 			[]string{StatusValid, StatusPending}, now.Add(minAuthzRemaining))
-		if err == nil && !s.reusable(a, now) {
-			err = ErrNotFound
-		}
 		if err == nil {
 			reused = append(reused, a)
 			o.AuthzIDs = append(o.AuthzIDs, a.ID)
@@ -192,20 +191,6 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 	s.log.InfoContext(ctx, "acme order created", "account", acct.ID, "order", o.ID,
 		"names", len(names), "reused_authzs", len(reused), "profile", o.Profile)
 	return s.writeOrder(w, http.StatusCreated, o, append(reused, created...))
-}
-
-// reusable reports whether a found authorization may serve a new order: a
-// valid one only within Policy.AuthzReuse of its validation (BR §4.2.1).
-func (s *Server) reusable(a *Authorization, now time.Time) bool {
-	if a.Status != StatusValid {
-		return true
-	}
-	for _, c := range a.Challenges {
-		if c.Status == StatusValid && c.Validated != nil {
-			return now.Before(c.Validated.Add(s.policy.AuthzReuse))
-		}
-	}
-	return false
 }
 
 // activeContract returns the account's contract if it is active and allows

@@ -19,6 +19,10 @@ const (
 	defaultAuthzReuse        = 200 * 24 * time.Hour
 	defaultNonceLifetime     = 15 * time.Minute
 	defaultValidationTimeout = 30 * time.Second
+	defaultProcessingTimeout = 5 * time.Minute
+	// minProcessingTimeout keeps ProcessingTimeout above the longest a
+	// live finalization takes (issuanceTimeout, then completeTimeout).
+	minProcessingTimeout = issuanceTimeout + completeTimeout
 
 	// ordersPageSize is how many order URLs one page of an account's orders
 	// list holds (RFC 8555 §7.1.2.1).
@@ -28,9 +32,13 @@ const (
 	// issuanceTimeout bounds signing and storing one certificate; lego
 	// gives up after 30 s.
 	issuanceTimeout = 20 * time.Second
-	// janitorInterval is how often Run forgets expired nonces.
+	// janitorInterval is how often Run does its background work.
 	janitorInterval = time.Minute
 )
+
+// interruptedDetail is the detail of the problem of an order failed because
+// its finalization was interrupted.
+const interruptedDetail = "issuance was interrupted; create a new order"
 
 // Server is an RFC 8555 ACME server. Create it with New, serve Handler, run
 // Run for background work and call Shutdown before exiting.
@@ -126,8 +134,12 @@ func checkBaseURL(s string) error {
 // withDefaults fills the zero fields of p and refuses negative ones.
 func withDefaults(p Policy) (Policy, error) {
 	if p.MaxNames < 0 || p.EABMaxAccounts < 0 || p.OrderLifetime < 0 || p.AuthzReuse < 0 ||
-		p.NonceLifetime < 0 || p.ValidationTimeout < 0 {
+		p.NonceLifetime < 0 || p.ValidationTimeout < 0 || p.ProcessingTimeout < 0 {
 		return p, errors.New("acme: Options.Policy: negative values are not allowed")
+	}
+	if p.ProcessingTimeout != 0 && p.ProcessingTimeout < minProcessingTimeout {
+		return p, fmt.Errorf("acme: Options.Policy.ProcessingTimeout %v is shorter than issuance may take (at least %v)",
+			p.ProcessingTimeout, minProcessingTimeout)
 	}
 	if p.MaxNames == 0 {
 		p.MaxNames = defaultMaxNames
@@ -147,23 +159,48 @@ func withDefaults(p Policy) (Policy, error) {
 	if p.ValidationTimeout == 0 {
 		p.ValidationTimeout = defaultValidationTimeout
 	}
+	if p.ProcessingTimeout == 0 {
+		p.ProcessingTimeout = defaultProcessingTimeout
+	}
 	return p, nil
 }
 
-// Run does the server's background work until ctx is done: every minute it
-// forgets redeemed nonces that have expired. It returns ctx's error.
+// Run does the server's background work until ctx is done, once when it
+// starts and then every minute: it forgets redeemed nonces that have
+// expired, and fails orders that have been processing for longer than
+// Policy.ProcessingTimeout (their finalization was interrupted, e.g. by a
+// crash) with a serverInternal problem, so that clients polling them stop
+// and create a new order (RFC 8555 §7.4). It returns ctx's error.
 func (s *Server) Run(ctx context.Context) error {
 	t := time.NewTicker(janitorInterval)
 	defer t.Stop()
 	for {
+		s.janitor(ctx)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
-			if err := s.store.DeleteExpiredNonces(ctx, s.clock()); err != nil && ctx.Err() == nil {
-				s.log.Error("acme: delete expired nonces", "err", err)
-			}
 		}
+	}
+}
+
+// janitor does one round of Run's background work.
+func (s *Server) janitor(ctx context.Context) {
+	now := s.clock()
+	if err := s.store.DeleteExpiredNonces(ctx, now); err != nil && ctx.Err() == nil {
+		s.log.Error("acme: delete expired nonces", "err", err)
+	}
+	p := newProblem(probServerInternal, interruptedDetail)
+	n, err := s.store.FailInterruptedOrders(ctx, now.Add(-s.policy.ProcessingTimeout), problemJSON(p))
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("acme: fail interrupted orders", "err", err)
+		}
+		return
+	}
+	if n > 0 {
+		s.log.Warn("acme: failed orders whose issuance was interrupted", "orders", n,
+			"processing_timeout", s.policy.ProcessingTimeout.String())
 	}
 }
 

@@ -49,6 +49,7 @@ type Store interface {
 	// fewer than b.MaxAccounts accounts bound to it so far (else an error
 	// wrapping ErrEABUnusable saying which). a.ContractCode is set from the
 	// credential. Sets a.ID. A duplicate key thumbprint is ErrDuplicate.
+	// a.TermsAgreedAt and a.TermsOfService are stored as given.
 	CreateAccount(ctx context.Context, a *Account, b EABBinding) error
 	GetAccount(ctx context.Context, id int64) (*Account, error)
 	GetAccountByThumbprint(ctx context.Context, thumbprint string) (*Account, error)
@@ -89,18 +90,25 @@ type Store interface {
 	// authorization is pending (ErrConflict otherwise).
 	StartChallenge(ctx context.Context, challengeID int64) error
 	// CompleteChallenge records the validation result: valid sets the
-	// challenge valid (validated=at) and its authorization valid; otherwise
-	// the challenge and authorization become invalid and problem (JSON) is
-	// stored on the challenge. Only a processing challenge of a pending
-	// authorization is changed (ErrConflict otherwise).
-	CompleteChallenge(ctx context.Context, challengeID int64, valid bool, problem []byte, at time.Time) error
+	// challenge valid (validated=at) and its authorization valid with the
+	// new expiry authzExpires (at + Policy.AuthzReuse; required when
+	// valid); otherwise the challenge and authorization become invalid,
+	// problem (JSON) is stored on the challenge and authzExpires is
+	// ignored. Only a processing challenge of a pending authorization is
+	// changed (ErrConflict otherwise).
+	CompleteChallenge(ctx context.Context, challengeID int64, valid bool, problem []byte, at, authzExpires time.Time) error
 
 	// BeginFinalize moves the order from pending to processing (the caller
-	// has checked all its authorizations are valid); ErrConflict if the
-	// stored status was not pending.
-	BeginFinalize(ctx context.Context, orderID int64) error
+	// has checked all its authorizations are valid) and records at as
+	// Order.FinalizeStarted; ErrConflict if the stored status was not
+	// pending.
+	BeginFinalize(ctx context.Context, orderID int64, at time.Time) error
 	// FailOrder sets a processing order invalid with the problem (JSON).
 	FailOrder(ctx context.Context, orderID int64, problem []byte) error
+	// FailInterruptedOrders sets every processing order whose finalization
+	// began before startedBefore invalid with the problem (JSON), in one
+	// statement, and returns how many it changed.
+	FailInterruptedOrders(ctx context.Context, startedBefore time.Time, problem []byte) (int64, error)
 	// CompleteOrder stores the certificate and sets the processing order
 	// valid with it, in one transaction, and appends an "issuance" audit
 	// event.

@@ -44,8 +44,14 @@ type Account struct {
 	// ContractCode is the 10-digit contract the account is bound to.
 	ContractCode string
 	// EABKeyID is the kid of the External Account Binding credential used.
-	EABKeyID  string
-	CreatedAt time.Time
+	EABKeyID string
+	// TermsAgreedAt is when the account agreed to the terms of service
+	// (RFC 8555 §7.3 termsOfServiceAgreed); nil if it never did.
+	TermsAgreedAt *time.Time
+	// TermsOfService is the terms-of-service URL the directory named when
+	// the account agreed ("" if it named none).
+	TermsOfService string
+	CreatedAt      time.Time
 }
 
 // Order is an ACME order (RFC 8555 §7.1.3).
@@ -73,7 +79,11 @@ type Order struct {
 	Error []byte
 	// CertSerial is the hex serial of the issued certificate, once valid.
 	CertSerial string
-	CreatedAt  time.Time
+	// FinalizeStarted is when finalization began (the order became
+	// processing); nil before. An order processing for longer than
+	// Policy.ProcessingTimeout was interrupted, and Server.Run fails it.
+	FinalizeStarted *time.Time
+	CreatedAt       time.Time
 }
 
 // Authorization is an ACME authorization (RFC 8555 §7.1.4) for one DNS name.
@@ -83,7 +93,10 @@ type Authorization struct {
 	Identifier Identifier
 	// Status is pending, valid, invalid, deactivated or revoked; expired is
 	// derived from Expires at read time.
-	Status     string
+	Status string
+	// Expires is, while pending, the end of the order lifetime it was
+	// created with; once valid, the validation time plus Policy.AuthzReuse
+	// (set by Store.CompleteChallenge).
 	Expires    time.Time
 	Challenges []Challenge
 	CreatedAt  time.Time

@@ -54,7 +54,10 @@ func validationProblem(err error) *problem {
 	return newProblem(typ, "%s", err.Error())
 }
 
-// complete records the validation result (nil problem: valid).
+// complete records the validation result (nil problem: valid). A valid
+// authorization expires Policy.AuthzReuse after its validation (BR §4.2.1
+// domain validation data reuse): until then FindReusableAuthz offers it to
+// new orders, and its object shows that expiry (RFC 8555 §7.1.4).
 func (s *Server) complete(job validationJob, p *problem) {
 	ctx, cancel := context.WithTimeout(context.Background(), completeTimeout)
 	defer cancel()
@@ -65,7 +68,8 @@ func (s *Server) complete(job validationJob, p *problem) {
 		pj = problemJSON(p)
 	}
 	s.metrics.validation(job.typ, result)
-	err := s.store.CompleteChallenge(ctx, job.challengeID, p == nil, pj, s.clock())
+	at := s.clock()
+	err := s.store.CompleteChallenge(ctx, job.challengeID, p == nil, pj, at, at.Add(s.policy.AuthzReuse))
 	if err != nil {
 		s.log.Error("acme: record validation result", "challenge", job.challengeID, "err", err)
 		return

@@ -9,12 +9,13 @@ import (
 	"github.com/kakuin/kakuin/vetting"
 )
 
-const accountColumns = `id, status, contact, key_jwk, key_thumbprint, contract_code, eab_key_id, created_at`
+const accountColumns = `id, status, contact, key_jwk, key_thumbprint, contract_code, eab_key_id, terms_agreed_at, terms_of_service, created_at`
 
 func scanAccount(r row) (*acme.Account, error) {
 	var a acme.Account
 	var contact string
-	if err := r.Scan(&a.ID, &a.Status, &contact, &a.KeyJWK, &a.KeyThumbprint, &a.ContractCode, &a.EABKeyID, &a.CreatedAt); err != nil {
+	if err := r.Scan(&a.ID, &a.Status, &contact, &a.KeyJWK, &a.KeyThumbprint, &a.ContractCode, &a.EABKeyID,
+		&a.TermsAgreedAt, &a.TermsOfService, &a.CreatedAt); err != nil {
 		return nil, err
 	}
 	var err error
@@ -27,8 +28,9 @@ func scanAccount(r row) (*acme.Account, error) {
 // active, and fewer than b.MaxAccounts (at least 1) accounts bound to it.
 // On PostgreSQL the credential row is locked first, so concurrent creations
 // cannot both take its last slot; SQLite write transactions are exclusive.
-// It sets a.ID, a.ContractCode, a.EABKeyID, and a.Status ("valid") and
-// a.CreatedAt when empty.
+// The terms-of-service agreement (a.TermsAgreedAt, a.TermsOfService) is
+// stored as given. It sets a.ID, a.ContractCode, a.EABKeyID, and a.Status
+// ("valid") and a.CreatedAt when empty.
 func (s *core) CreateAccount(ctx context.Context, a *acme.Account, b acme.EABBinding) error {
 	maxAccounts := max(b.MaxAccounts, 1)
 	status := a.Status
@@ -60,9 +62,11 @@ func (s *core) CreateAccount(ctx context.Context, a *acme.Account, b acme.EABBin
 		if bound >= maxAccounts {
 			return fmt.Errorf("store: eab credential %q: already bound to %d account(s): %w", b.KeyID, bound, acme.ErrEABUnusable)
 		}
-		err = c.queryRow(ctx, `INSERT INTO accounts (status, contact, key_jwk, key_thumbprint, contract_code, eab_key_id, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			status, jsonText(a.Contact), a.KeyJWK, a.KeyThumbprint, contract, b.KeyID, created).Scan(&id)
+		err = c.queryRow(ctx, `INSERT INTO accounts (status, contact, key_jwk, key_thumbprint, contract_code, eab_key_id,
+			terms_agreed_at, terms_of_service, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			status, jsonText(a.Contact), a.KeyJWK, a.KeyThumbprint, contract, b.KeyID,
+			normPtr(a.TermsAgreedAt), a.TermsOfService, created).Scan(&id)
 		if errors.Is(err, errUnique) {
 			return fmt.Errorf("store: account key: %w", acme.ErrDuplicate)
 		}
@@ -75,6 +79,7 @@ func (s *core) CreateAccount(ctx context.Context, a *acme.Account, b acme.EABBin
 		return err
 	}
 	a.ID, a.Status, a.ContractCode, a.EABKeyID, a.CreatedAt = id, status, contract, b.KeyID, created
+	a.TermsAgreedAt = normPtr(a.TermsAgreedAt)
 	return nil
 }
 

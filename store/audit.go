@@ -20,21 +20,41 @@ func insertAudit(ctx context.Context, c conn, at time.Time, kind, actor, subject
 // AppendAudit appends e to the append-only audit log and sets e.ID (and
 // e.At when zero). e.Detail must be a JSON object; nil stores {}.
 func (s *core) AppendAudit(ctx context.Context, e *vetting.AuditEvent) error {
+	done, err := s.appendAudit(ctx, s.db.writer(), e, e.Subject)
+	if err != nil {
+		return err
+	}
+	done()
+	return nil
+}
+
+// appendAudit appends e on c with the subject. A nil e, an empty kind or
+// actor, or a detail that is not a JSON object is vetting.ErrInvalid. It is
+// called in the transaction that changes the record e describes, after the
+// change, so that a refused event rolls the change back; once that
+// transaction has committed, the caller calls done, which sets e.ID,
+// e.Subject, e.Detail and e.At (when zero).
+func (s *core) appendAudit(ctx context.Context, c conn, e *vetting.AuditEvent, subject string) (done func(), err error) {
+	if e == nil {
+		return nil, fmt.Errorf("store: audit event missing: %w", vetting.ErrInvalid)
+	}
+	if e.Kind == "" || e.Actor == "" {
+		return nil, fmt.Errorf("store: audit event needs a kind and an actor: %w", vetting.ErrInvalid)
+	}
 	detail := e.Detail
 	if detail == nil {
 		detail = []byte("{}")
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(detail, &obj); err != nil || obj == nil {
-		return fmt.Errorf("store: audit event detail is not a JSON object: %w", vetting.ErrInvalid)
+		return nil, fmt.Errorf("store: audit event detail is not a JSON object: %w", vetting.ErrInvalid)
 	}
 	at := s.stamp(e.At)
-	id, err := insertAudit(ctx, s.db.writer(), at, e.Kind, e.Actor, e.Subject, detail)
+	id, err := insertAudit(ctx, c, at, e.Kind, e.Actor, subject, detail)
 	if err != nil {
-		return fmt.Errorf("store: appending audit event: %w", err)
+		return nil, fmt.Errorf("store: appending audit event: %w", err)
 	}
-	e.ID, e.At, e.Detail = id, at, detail
-	return nil
+	return func() { e.ID, e.At, e.Subject, e.Detail = id, at, subject, detail }, nil
 }
 
 // AuditEvents returns up to limit audit events with id greater than

@@ -154,24 +154,29 @@ func (s *core) StartChallenge(ctx context.Context, challengeID int64) error {
 
 // CompleteChallenge records a validation result (RFC 8555 §7.5.1, §8): the
 // processing challenge and its pending authorization both become valid
-// (the challenge validated at at) or both invalid (the challenge with the
-// problem document). acme.ErrConflict if the challenge is not processing or
-// its authorization not pending. The authorization row is updated first,
-// so concurrent completions of challenges of one authorization serialise
-// on it and only the first wins.
-func (s *core) CompleteChallenge(ctx context.Context, challengeID int64, valid bool, problem []byte, at time.Time) error {
-	status := acme.StatusInvalid
-	var validated *time.Time
-	if valid {
-		status = acme.StatusValid
-		t := norm(at)
-		validated, problem = &t, nil
-	}
+// (the challenge validated at at, the authorization expiring at
+// authzExpires, which must be set) or both invalid (the challenge with the
+// problem document; the authorization keeps its expiry).
+// acme.ErrConflict if the challenge is not processing or its authorization
+// not pending. The authorization row is updated first, so concurrent
+// completions of challenges of one authorization serialise on it and only
+// the first wins.
+func (s *core) CompleteChallenge(ctx context.Context, challengeID int64, valid bool, problem []byte, at, authzExpires time.Time) error {
 	what := fmt.Sprintf("completing challenge %d", challengeID)
+	status := acme.StatusInvalid
+	var validated, expires *time.Time
+	if valid {
+		if authzExpires.IsZero() {
+			return fmt.Errorf("store: %s: a valid authorization needs its new expiry", what)
+		}
+		status = acme.StatusValid
+		t, e := norm(at), norm(authzExpires)
+		validated, expires, problem = &t, &e, nil
+	}
 	return s.db.inTx(ctx, func(c conn) error {
-		n, err := c.exec(ctx, `UPDATE authorizations SET status = $2
+		n, err := c.exec(ctx, `UPDATE authorizations SET status = $2, expires = COALESCE($3, expires)
 			WHERE id = (SELECT authz_id FROM challenges WHERE id = $1 AND status = 'processing') AND status = 'pending'`,
-			challengeID, status)
+			challengeID, status, expires)
 		if err != nil {
 			return fmt.Errorf("store: %s: %w", what, err)
 		}

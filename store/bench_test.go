@@ -43,11 +43,11 @@ func benchIssuance(b *testing.B, s store.Backend) {
 		b.Fatal(err)
 	}
 	o := &vetting.Organization{Name: "Bench", Country: "JP"}
-	must(b, s.CreateOrganization(ctx, o))
+	must(b, s.CreateOrganization(ctx, o, &vetting.AuditEvent{Kind: "org.create", Actor: "bench"}))
 	c := &vetting.Contract{Code: "1000000001", OrganizationID: o.ID, Plan: vetting.PlanMonthly, Slots: 1 << 30, Profiles: []string{"ov"}}
-	must(b, s.CreateContract(ctx, c))
+	must(b, s.CreateContract(ctx, c, &vetting.AuditEvent{Kind: "contract.create", Actor: "bench"}))
 	e := &vetting.EABCredential{KeyID: "bench", ContractCode: c.Code, HMACKey: make([]byte, 32)}
-	must(b, s.CreateEABCredential(ctx, e))
+	must(b, s.CreateEABCredential(ctx, e, &vetting.AuditEvent{Kind: "eab.create", Actor: "bench"}))
 	var n atomic.Int64
 	b.SetParallelism(4) // requests in flight per CPU, as an HTTP server has
 	b.ResetTimer()
@@ -92,13 +92,13 @@ func issue(b *testing.B, ctx context.Context, s store.Backend, accountID, i int6
 	_, err = s.GetAuthorization(ctx, az.ID)
 	must(b, err)
 	must(b, s.StartChallenge(ctx, az.Challenges[0].ID))
-	must(b, s.CompleteChallenge(ctx, az.Challenges[0].ID, true, nil, now))
+	must(b, s.CompleteChallenge(ctx, az.Challenges[0].ID, true, nil, now, now.Add(time.Hour)))
 	request() // finalize
 	o2, err := s.GetOrder(ctx, o.ID)
 	must(b, err)
 	_, err = s.GetAuthorizations(ctx, o2.AuthzIDs)
 	must(b, err)
-	must(b, s.BeginFinalize(ctx, o.ID))
+	must(b, s.BeginFinalize(ctx, o.ID, now))
 	serial := fmt.Sprintf("%x", 1<<40+i)
 	must(b, s.ReserveSerial(ctx, serial, ca.IssuerOV, now))
 	must(b, s.CompleteOrder(ctx, o.ID, &acme.Certificate{Serial: serial, IssuerID: ca.IssuerOV, DER: make([]byte, 1200),

@@ -16,7 +16,8 @@ import (
 
 // orderSelect reads an order with its authorization ids in one query. A
 // WHERE clause on orders follows.
-const orderSelect = `SELECT id, account_id, stored_status, identifiers, names, profile, not_before, not_after, expires, error, cert_serial, created_at,
+const orderSelect = `SELECT id, account_id, stored_status, identifiers, names, profile, not_before, not_after, expires, error, cert_serial,
+	finalize_started_at, created_at,
 	(SELECT string_agg(CAST(oa.authz_id AS TEXT), ',' ORDER BY oa.position) FROM order_authorizations oa WHERE oa.order_id = orders.id)
 	FROM orders WHERE `
 
@@ -25,7 +26,7 @@ func scanOrder(r row) (*acme.Order, error) {
 	var identifiers, names string
 	var serial, authzIDs *string
 	if err := r.Scan(&o.ID, &o.AccountID, &o.StoredStatus, &identifiers, &names, &o.Profile, &o.NotBefore, &o.NotAfter,
-		&o.Expires, &o.Error, &serial, &o.CreatedAt, &authzIDs); err != nil {
+		&o.Expires, &o.Error, &serial, &o.FinalizeStarted, &o.CreatedAt, &authzIDs); err != nil {
 		return nil, err
 	}
 	var err error
@@ -195,11 +196,26 @@ func (s *core) ListOrderIDs(ctx context.Context, accountID int64, afterID int64,
 	return ids, nil
 }
 
-// BeginFinalize moves a pending order to processing (RFC 8555 §7.4);
-// acme.ErrConflict if its stored status is not pending.
-func (s *core) BeginFinalize(ctx context.Context, orderID int64) error {
+// BeginFinalize moves a pending order to processing (RFC 8555 §7.4),
+// recording at as the time finalization began; acme.ErrConflict if its
+// stored status is not pending.
+func (s *core) BeginFinalize(ctx context.Context, orderID int64, at time.Time) error {
 	return s.orderTransition(ctx, orderID, "finalizing",
-		`UPDATE orders SET stored_status = 'processing' WHERE id = $1 AND stored_status = 'pending'`)
+		`UPDATE orders SET stored_status = 'processing', finalize_started_at = $2 WHERE id = $1 AND stored_status = 'pending'`,
+		s.stamp(at))
+}
+
+// FailInterruptedOrders sets every processing order whose finalization
+// began before startedBefore (or whose start is unknown) invalid with the
+// problem document, in one statement, and returns how many it changed.
+func (s *core) FailInterruptedOrders(ctx context.Context, startedBefore time.Time, problem []byte) (int64, error) {
+	n, err := s.db.writer().exec(ctx, `UPDATE orders SET stored_status = 'invalid', error = $2
+		WHERE stored_status = 'processing' AND (finalize_started_at < $1 OR finalize_started_at IS NULL)`,
+		norm(startedBefore), problem)
+	if err != nil {
+		return 0, fmt.Errorf("store: failing interrupted orders: %w", err)
+	}
+	return n, nil
 }
 
 // FailOrder sets a processing order invalid with the problem document;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/kakuin/kakuin/vetting"
@@ -23,16 +24,26 @@ func vettingInsertError(err error, what, parent string) error {
 	return fmt.Errorf("store: %s: %w", what, err)
 }
 
-// CreateOrganization inserts o and sets o.ID (and o.CreatedAt when zero).
-func (s *core) CreateOrganization(ctx context.Context, o *vetting.Organization) error {
+// CreateOrganization inserts o and appends the audit event (subject: the
+// new id) in one transaction. It sets o.ID (and o.CreatedAt when zero).
+func (s *core) CreateOrganization(ctx context.Context, o *vetting.Organization, audit *vetting.AuditEvent) error {
 	created := s.stamp(o.CreatedAt)
 	var id int64
-	err := s.db.writer().queryRow(ctx, `INSERT INTO organizations (name, name_ja, country, province, locality, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		o.Name, o.NameJa, o.Country, o.Province, o.Locality, created).Scan(&id)
+	var done func()
+	err := s.db.inTx(ctx, func(c conn) error {
+		err := c.queryRow(ctx, `INSERT INTO organizations (name, name_ja, country, province, locality, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			o.Name, o.NameJa, o.Country, o.Province, o.Locality, created).Scan(&id)
+		if err != nil {
+			return vettingInsertError(err, "creating organization", "")
+		}
+		done, err = s.appendAudit(ctx, c, audit, strconv.FormatInt(id, 10))
+		return err
+	})
 	if err != nil {
-		return vettingInsertError(err, "creating organization", "")
+		return err
 	}
+	done()
 	o.ID, o.CreatedAt = id, created
 	return nil
 }
@@ -49,21 +60,31 @@ func (s *core) GetOrganization(ctx context.Context, id int64) (*vetting.Organiza
 	return &o, nil
 }
 
-// CreateContract inserts c; vetting.ErrDuplicate if the code is taken,
+// CreateContract inserts c and appends the audit event (subject: the
+// code) in one transaction; vetting.ErrDuplicate if the code is taken,
 // vetting.ErrNotFound if the organization does not exist. An empty status
 // becomes active; c.CreatedAt is set when zero.
-func (s *core) CreateContract(ctx context.Context, c *vetting.Contract) error {
+func (s *core) CreateContract(ctx context.Context, c *vetting.Contract, audit *vetting.AuditEvent) error {
 	created := s.stamp(c.CreatedAt)
 	status := c.Status
 	if status == "" {
 		status = vetting.ContractActive
 	}
-	_, err := s.db.writer().exec(ctx, `INSERT INTO contracts (code, organization_id, plan, slots, profiles, status, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		c.Code, c.OrganizationID, c.Plan, c.Slots, jsonText(c.Profiles), status, created)
+	var done func()
+	err := s.db.inTx(ctx, func(tx conn) error {
+		_, err := tx.exec(ctx, `INSERT INTO contracts (code, organization_id, plan, slots, profiles, status, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			c.Code, c.OrganizationID, c.Plan, c.Slots, jsonText(c.Profiles), status, created)
+		if err != nil {
+			return vettingInsertError(err, "creating contract "+c.Code, fmt.Sprintf("organization %d", c.OrganizationID))
+		}
+		done, err = s.appendAudit(ctx, tx, audit, c.Code)
+		return err
+	})
 	if err != nil {
-		return vettingInsertError(err, "creating contract "+c.Code, fmt.Sprintf("organization %d", c.OrganizationID))
+		return err
 	}
+	done()
 	c.Status, c.CreatedAt = status, created
 	return nil
 }
@@ -84,21 +105,31 @@ func (s *core) GetContract(ctx context.Context, code string) (*vetting.Contract,
 	return &c, nil
 }
 
-// CreateEABCredential inserts e (RFC 8555 §7.3.4); vetting.ErrDuplicate if
-// the kid is taken, vetting.ErrNotFound if the contract does not exist. An
+// CreateEABCredential inserts e (RFC 8555 §7.3.4) and appends the audit
+// event (subject: the kid) in one transaction; vetting.ErrDuplicate if the
+// kid is taken, vetting.ErrNotFound if the contract does not exist. An
 // empty status becomes active; e.CreatedAt is set when zero.
-func (s *core) CreateEABCredential(ctx context.Context, e *vetting.EABCredential) error {
+func (s *core) CreateEABCredential(ctx context.Context, e *vetting.EABCredential, audit *vetting.AuditEvent) error {
 	created := s.stamp(e.CreatedAt)
 	status := e.Status
 	if status == "" {
 		status = vetting.CredentialActive
 	}
-	_, err := s.db.writer().exec(ctx, `INSERT INTO eab_credentials (key_id, contract_code, hmac_key, status, created_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		e.KeyID, e.ContractCode, nonNil(e.HMACKey), status, created, normPtr(e.RevokedAt))
+	var done func()
+	err := s.db.inTx(ctx, func(c conn) error {
+		_, err := c.exec(ctx, `INSERT INTO eab_credentials (key_id, contract_code, hmac_key, status, created_at, revoked_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`,
+			e.KeyID, e.ContractCode, nonNil(e.HMACKey), status, created, normPtr(e.RevokedAt))
+		if err != nil {
+			return vettingInsertError(err, fmt.Sprintf("creating eab credential %q", e.KeyID), "contract "+e.ContractCode)
+		}
+		done, err = s.appendAudit(ctx, c, audit, e.KeyID)
+		return err
+	})
 	if err != nil {
-		return vettingInsertError(err, fmt.Sprintf("creating eab credential %q", e.KeyID), "contract "+e.ContractCode)
+		return err
 	}
+	done()
 	e.Status, e.CreatedAt, e.RevokedAt = status, created, normPtr(e.RevokedAt)
 	return nil
 }
@@ -116,19 +147,57 @@ func (s *core) GetEABCredential(ctx context.Context, kid string) (*vetting.EABCr
 	return &e, nil
 }
 
-// RevokeEABCredential sets an active credential revoked at at;
+// RevokeEABCredential sets an active credential revoked at at and appends
+// the audit event (subject: the kid) in one transaction;
 // vetting.ErrNotFound if there is none, vetting.ErrInactive if it is
 // already revoked.
-func (s *core) RevokeEABCredential(ctx context.Context, kid string, at time.Time) error {
-	c := s.db.writer()
-	n, err := c.exec(ctx, `UPDATE eab_credentials SET status = 'revoked', revoked_at = $2 WHERE key_id = $1 AND status = 'active'`,
-		kid, s.stamp(at))
+func (s *core) RevokeEABCredential(ctx context.Context, kid string, at time.Time, audit *vetting.AuditEvent) error {
+	what := fmt.Sprintf("revoking eab credential %q", kid)
+	var done func()
+	err := s.db.inTx(ctx, func(c conn) error {
+		n, err := c.exec(ctx, `UPDATE eab_credentials SET status = 'revoked', revoked_at = $2 WHERE key_id = $1 AND status = 'active'`,
+			kid, s.stamp(at))
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", what, err)
+		}
+		if n == 0 {
+			return missOrConflict(ctx, c, "eab_credentials", "key_id", kid, what, vetting.ErrNotFound, vetting.ErrInactive)
+		}
+		done, err = s.appendAudit(ctx, c, audit, kid)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("store: revoking eab credential %q: %w", kid, err)
+		return err
 	}
-	if n == 0 {
-		return missOrConflict(ctx, c, "eab_credentials", "key_id", kid, fmt.Sprintf("revoking eab credential %q", kid),
-			vetting.ErrNotFound, vetting.ErrInactive)
+	done()
+	return nil
+}
+
+// SetContractStatus changes the contract's status from from to to and
+// appends the audit event (subject: the code) in one transaction;
+// vetting.ErrNotFound if there is no such contract, vetting.ErrConflict if
+// its status is no longer from, vetting.ErrInvalid if to is not a contract
+// status. Which changes are allowed is the caller's policy.
+func (s *core) SetContractStatus(ctx context.Context, code, from, to string, audit *vetting.AuditEvent) error {
+	what := fmt.Sprintf("setting status of contract %s to %q", code, to)
+	var done func()
+	err := s.db.inTx(ctx, func(c conn) error {
+		n, err := c.exec(ctx, `UPDATE contracts SET status = $3 WHERE code = $1 AND status = $2`, code, from, to)
+		if errors.Is(err, errCheck) {
+			return fmt.Errorf("store: %s: %w: %v", what, vetting.ErrInvalid, err)
+		}
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", what, err)
+		}
+		if n == 0 {
+			return missOrConflict(ctx, c, "contracts", "code", code, what, vetting.ErrNotFound, vetting.ErrConflict)
+		}
+		done, err = s.appendAudit(ctx, c, audit, code)
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	done()
 	return nil
 }

@@ -30,7 +30,7 @@ type ContractInput struct {
 }
 
 // CreateContract validates in, draws a fresh contract code (retrying if one
-// is taken), stores the contract as active and appends a "contract.create"
+// is taken) and stores the contract as active with a "contract.create"
 // audit event. Invalid input returns an *InputError; an unknown
 // organization an error wrapping ErrNotFound.
 func (s *Service) CreateContract(ctx context.Context, in ContractInput, actor string) (*Contract, error) {
@@ -47,6 +47,13 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput, actor st
 	}
 	c.Status = ContractActive
 	c.CreatedAt = s.now()
+	ev, err := event(c.CreatedAt, "contract.create", actor, map[string]any{
+		"organization_id": c.OrganizationID, "plan": c.Plan,
+		"slots": c.Slots, "profiles": c.Profiles, "status": c.Status,
+	})
+	if err != nil {
+		return nil, err
+	}
 	for attempt := 0; ; attempt++ {
 		if attempt == maxCodeAttempts {
 			return nil, errTooManyAttempts
@@ -54,23 +61,15 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput, actor st
 		if c.Code, err = s.newContractCode(); err != nil {
 			return nil, err
 		}
-		err = s.store.CreateContract(ctx, c)
+		err = s.store.CreateContract(ctx, c, ev)
 		if errors.Is(err, ErrDuplicate) {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("vetting: create contract for organization %d: %w", c.OrganizationID, err)
 		}
-		break
+		return c, nil
 	}
-	detail := map[string]any{
-		"organization_id": c.OrganizationID, "plan": c.Plan,
-		"slots": c.Slots, "profiles": c.Profiles, "status": c.Status,
-	}
-	if err := s.audit(ctx, c.CreatedAt, "contract.create", actor, c.Code, detail); err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // Contract returns the contract with the given code, whatever its status.

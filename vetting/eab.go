@@ -28,8 +28,8 @@ func EncodeHMAC(key []byte) string {
 
 // CreateEAB creates an External Account Binding credential (RFC 8555
 // §7.3.4) for an active contract: key id "kak_" + 16 random bytes base64url,
-// and a 32-byte HMAC key. It appends an "eab.create" audit event, which
-// never contains the key. The returned credential holds the key; show it to
+// and a 32-byte HMAC key. It is stored with an "eab.create" audit event,
+// which never contains the key. The returned credential holds the key; show it to
 // the operator once (EncodeHMAC) and never log it.
 func (s *Service) CreateEAB(ctx context.Context, contractCode string, actor string) (*EABCredential, error) {
 	ie := &inputErrors{record: "EAB credential"}
@@ -45,6 +45,10 @@ func (s *Service) CreateEAB(ctx context.Context, contractCode string, actor stri
 		return nil, errorf(ErrInactive, "contract %s is %s: reactivate it before creating EAB credentials", c.Code, c.Status)
 	}
 	e := &EABCredential{ContractCode: c.Code, Status: CredentialActive, CreatedAt: s.now()}
+	ev, err := event(e.CreatedAt, "eab.create", actor, map[string]any{"contract_code": c.Code})
+	if err != nil {
+		return nil, err
+	}
 	for attempt := 0; ; attempt++ {
 		if attempt == maxCodeAttempts {
 			return nil, errTooManyAttempts
@@ -59,7 +63,7 @@ func (s *Service) CreateEAB(ctx context.Context, contractCode string, actor stri
 		}
 		e.KeyID = EABKeyIDPrefix + base64.RawURLEncoding.EncodeToString(id)
 		e.HMACKey = key
-		err = s.store.CreateEABCredential(ctx, e)
+		err = s.store.CreateEABCredential(ctx, e, ev)
 		if errors.Is(err, ErrDuplicate) {
 			continue
 		}
@@ -67,17 +71,12 @@ func (s *Service) CreateEAB(ctx context.Context, contractCode string, actor stri
 			// The error of a store never contains the key; say which contract.
 			return nil, fmt.Errorf("vetting: create EAB credential for contract %s: %w", c.Code, err)
 		}
-		break
+		return e, nil
 	}
-	detail := map[string]any{"contract_code": c.Code}
-	if err := s.audit(ctx, e.CreatedAt, "eab.create", actor, e.KeyID, detail); err != nil {
-		return nil, err
-	}
-	return e, nil
 }
 
 // RevokeEAB revokes an active EAB credential so that it binds no further
-// ACME accounts, and appends an "eab.revoke" audit event. Errors wrap
+// ACME accounts, with an "eab.revoke" audit event. Errors wrap
 // ErrNotFound (unknown key id) or ErrInactive (already revoked).
 func (s *Service) RevokeEAB(ctx context.Context, kid, actor string) error {
 	ie := &inputErrors{record: "EAB revocation"}
@@ -96,7 +95,11 @@ func (s *Service) RevokeEAB(ctx context.Context, kid, actor string) error {
 		return fmt.Errorf("vetting: get EAB credential %s: %w", kid, err)
 	}
 	at := s.now()
-	err = s.store.RevokeEABCredential(ctx, kid, at)
+	ev, err := event(at, "eab.revoke", actor, map[string]any{"contract_code": e.ContractCode})
+	if err != nil {
+		return err
+	}
+	err = s.store.RevokeEABCredential(ctx, kid, at, ev)
 	switch {
 	case errors.Is(err, ErrInactive):
 		return &kindError{kind: ErrInactive, cause: err, msg: fmt.Sprintf("vetting: EAB credential %s is already revoked", kid)}
@@ -105,7 +108,7 @@ func (s *Service) RevokeEAB(ctx context.Context, kid, actor string) error {
 	case err != nil:
 		return fmt.Errorf("vetting: revoke EAB credential %s: %w", kid, err)
 	}
-	return s.audit(ctx, at, "eab.revoke", actor, kid, map[string]any{"contract_code": e.ContractCode})
+	return nil
 }
 
 // EABCredential returns an active EAB credential and its active contract,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -19,7 +20,8 @@ type memStore struct {
 	creds     map[string]EABCredential
 	audit     []AuditEvent
 
-	// failAudit, when set, is returned by AppendAudit.
+	// failAudit, when set, makes every audit append fail, and with it the
+	// change it describes.
 	failAudit error
 	// credLookups counts GetEABCredential calls.
 	credLookups int
@@ -35,12 +37,16 @@ func newMemStore() *memStore {
 	}
 }
 
-func (m *memStore) CreateOrganization(_ context.Context, o *Organization) error {
+func (m *memStore) CreateOrganization(_ context.Context, o *Organization, audit *AuditEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.checkAudit(audit); err != nil {
+		return err
+	}
 	m.nextOrgID++
 	o.ID = m.nextOrgID
 	m.orgs[o.ID] = *o
+	m.appendAudit(audit, strconv.FormatInt(o.ID, 10))
 	return nil
 }
 
@@ -54,15 +60,19 @@ func (m *memStore) GetOrganization(_ context.Context, id int64) (*Organization, 
 	return &o, nil
 }
 
-func (m *memStore) CreateContract(_ context.Context, c *Contract) error {
+func (m *memStore) CreateContract(_ context.Context, c *Contract, audit *AuditEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.contracts[c.Code]; ok {
 		return fmt.Errorf("memstore: contract %s: %w", c.Code, ErrDuplicate)
 	}
+	if err := m.checkAudit(audit); err != nil {
+		return err
+	}
 	cc := *c
 	cc.Profiles = slices.Clone(c.Profiles)
 	m.contracts[c.Code] = cc
+	m.appendAudit(audit, c.Code)
 	return nil
 }
 
@@ -77,8 +87,27 @@ func (m *memStore) GetContract(_ context.Context, code string) (*Contract, error
 	return &c, nil
 }
 
-// setContractStatus stands in for the SetContractStatus the Store does not
-// have yet.
+func (m *memStore) SetContractStatus(_ context.Context, code, from, to string, audit *AuditEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.contracts[code]
+	switch {
+	case !ok:
+		return fmt.Errorf("memstore: contract %s: %w", code, ErrNotFound)
+	case c.Status != from:
+		return fmt.Errorf("memstore: contract %s is %s: %w", code, c.Status, ErrConflict)
+	}
+	if err := m.checkAudit(audit); err != nil {
+		return err
+	}
+	c.Status = to
+	m.contracts[code] = c
+	m.appendAudit(audit, code)
+	return nil
+}
+
+// setContractStatus sets a contract's status behind the Service's back, as
+// a concurrent process would.
 func (m *memStore) setContractStatus(code, status string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -87,15 +116,19 @@ func (m *memStore) setContractStatus(code, status string) {
 	m.contracts[code] = c
 }
 
-func (m *memStore) CreateEABCredential(_ context.Context, e *EABCredential) error {
+func (m *memStore) CreateEABCredential(_ context.Context, e *EABCredential, audit *AuditEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.creds[e.KeyID]; ok {
 		return fmt.Errorf("memstore: EAB credential %s: %w", e.KeyID, ErrDuplicate)
 	}
+	if err := m.checkAudit(audit); err != nil {
+		return err
+	}
 	ee := *e
 	ee.HMACKey = slices.Clone(e.HMACKey)
 	m.creds[e.KeyID] = ee
+	m.appendAudit(audit, e.KeyID)
 	return nil
 }
 
@@ -111,7 +144,7 @@ func (m *memStore) GetEABCredential(_ context.Context, kid string) (*EABCredenti
 	return &e, nil
 }
 
-func (m *memStore) RevokeEABCredential(_ context.Context, kid string, at time.Time) error {
+func (m *memStore) RevokeEABCredential(_ context.Context, kid string, at time.Time, audit *AuditEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.creds[kid]
@@ -121,23 +154,44 @@ func (m *memStore) RevokeEABCredential(_ context.Context, kid string, at time.Ti
 	case e.Status != CredentialActive:
 		return fmt.Errorf("memstore: EAB credential %s: %w", kid, ErrInactive)
 	}
+	if err := m.checkAudit(audit); err != nil {
+		return err
+	}
 	e.Status = CredentialRevoked
 	e.RevokedAt = &at
 	m.creds[kid] = e
+	m.appendAudit(audit, kid)
 	return nil
 }
 
 func (m *memStore) AppendAudit(_ context.Context, e *AuditEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.failAudit != nil {
-		return m.failAudit
+	if err := m.checkAudit(e); err != nil {
+		return err
 	}
-	e.ID = int64(len(m.audit) + 1)
+	m.appendAudit(e, e.Subject)
+	return nil
+}
+
+// checkAudit refuses what the real stores refuse (and failAudit), so that
+// the caller's change is not made either; m.mu is held.
+func (m *memStore) checkAudit(e *AuditEvent) error {
+	switch {
+	case m.failAudit != nil:
+		return m.failAudit
+	case e == nil || e.Kind == "" || e.Actor == "":
+		return fmt.Errorf("memstore: audit event missing or without kind and actor: %w", ErrInvalid)
+	}
+	return nil
+}
+
+// appendAudit appends a copy of e with the subject; m.mu is held.
+func (m *memStore) appendAudit(e *AuditEvent, subject string) {
+	e.ID, e.Subject = int64(len(m.audit)+1), subject
 	ee := *e
 	ee.Detail = slices.Clone(e.Detail)
 	m.audit = append(m.audit, ee)
-	return nil
 }
 
 // events returns a copy of the audit log.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -27,7 +26,7 @@ type OrganizationInput struct {
 	Locality string
 }
 
-// CreateOrganization validates in, stores the organization and appends an
+// CreateOrganization validates in and stores the organization with an
 // "org.create" audit event. Invalid input returns an *InputError (wrapping
 // ErrInvalid) naming every bad field.
 func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput, actor string) (*Organization, error) {
@@ -36,15 +35,15 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput, 
 		return nil, err
 	}
 	o.CreatedAt = s.now()
-	if err := s.store.CreateOrganization(ctx, o); err != nil {
-		return nil, fmt.Errorf("vetting: create organization %s: %w", quote(o.Name), err)
-	}
-	detail := map[string]any{
+	ev, err := event(o.CreatedAt, "org.create", actor, map[string]any{
 		"name": o.Name, "name_ja": o.NameJa, "country": o.Country,
 		"province": o.Province, "locality": o.Locality,
-	}
-	if err := s.audit(ctx, o.CreatedAt, "org.create", actor, strconv.FormatInt(o.ID, 10), detail); err != nil {
+	})
+	if err != nil {
 		return nil, err
+	}
+	if err := s.store.CreateOrganization(ctx, o, ev); err != nil {
+		return nil, fmt.Errorf("vetting: create organization %s: %w", quote(o.Name), err)
 	}
 	return o, nil
 }

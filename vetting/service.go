@@ -1,7 +1,6 @@
 package vetting
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -23,9 +22,9 @@ type Options struct {
 	Rand io.Reader
 }
 
-// Service is the registration authority. It validates operator input,
-// persists records through the Store and appends every change to the audit
-// log. It implements acme.Vetting. A Service is safe for concurrent use.
+// Service is the registration authority. It validates operator input and
+// persists records through the Store, each change together with its audit
+// event. It implements acme.Vetting. A Service is safe for concurrent use.
 type Service struct {
 	store Store
 	clock func() time.Time
@@ -95,20 +94,13 @@ func printable(s string) bool {
 	return true
 }
 
-// audit appends one event. detail must not hold secrets: the audit log is
-// read by staff and exported.
-//
-// The Store has no transactions yet, so a record is stored first and its
-// event appended after; if the append fails, the error says the record was
-// saved without its event (an operator must then record it by hand).
-func (s *Service) audit(ctx context.Context, at time.Time, kind, actor, subject string, detail any) error {
+// event builds the audit event of a change; the Store appends it in the
+// transaction that makes the change (and sets its Subject). detail must
+// not hold secrets: the audit log is read by staff and exported.
+func event(at time.Time, kind, actor string, detail any) (*AuditEvent, error) {
 	d, err := json.Marshal(detail)
 	if err != nil {
-		return fmt.Errorf("vetting: audit %s: %w", kind, err)
+		return nil, fmt.Errorf("vetting: audit %s: %w", kind, err)
 	}
-	e := &AuditEvent{At: at, Kind: kind, Actor: actor, Subject: subject, Detail: d}
-	if err := s.store.AppendAudit(ctx, e); err != nil {
-		return fmt.Errorf("vetting: %s %s was saved but its audit event was not: %w", kind, subject, err)
-	}
-	return nil
+	return &AuditEvent{At: at, Kind: kind, Actor: actor, Detail: d}, nil
 }

@@ -15,6 +15,9 @@ var (
 	ErrInvalid = errors.New("vetting: invalid input")
 	// ErrInactive: the credential is revoked or the contract is not active.
 	ErrInactive = errors.New("vetting: not active")
+	// ErrConflict: the record changed since it was read (a concurrent
+	// change won); read it again.
+	ErrConflict = errors.New("vetting: state conflict")
 )
 
 // Contract and credential statuses.
@@ -75,25 +78,38 @@ type EABCredential struct {
 type AuditEvent struct {
 	ID      int64
 	At      time.Time
-	Kind    string // e.g. "org.create", "contract.create", "eab.create", "eab.revoke", "issuance", "revocation"
+	Kind    string // e.g. "org.create", "contract.create", "contract.status", "eab.create", "eab.revoke", "issuance", "revocation"
 	Actor   string // "cli", "acme:account/12", ...
 	Subject string // what it is about: an id, a contract code, a serial
 	Detail  []byte // JSON object
 }
 
 // Store persists the registration authority's records.
+//
+// Every method that changes a record takes the audit event describing the
+// change and appends it in the same transaction, so that a record never
+// exists without its event nor an event without its record. The event is
+// required; the Store sets its Subject to the record's key (organization
+// id, contract code, EAB key id), its At (when zero) and its ID. Its Detail
+// must be a JSON object (nil stores {}), else ErrInvalid.
 type Store interface {
-	CreateOrganization(ctx context.Context, o *Organization) error // sets ID
+	// CreateOrganization inserts o and sets o.ID.
+	CreateOrganization(ctx context.Context, o *Organization, audit *AuditEvent) error
 	GetOrganization(ctx context.Context, id int64) (*Organization, error)
 	// CreateContract inserts c; ErrDuplicate if the code is taken.
-	CreateContract(ctx context.Context, c *Contract) error
+	CreateContract(ctx context.Context, c *Contract, audit *AuditEvent) error
 	GetContract(ctx context.Context, code string) (*Contract, error)
+	// SetContractStatus changes the status of the contract from from to to
+	// (a contract status); ErrNotFound if there is no such contract,
+	// ErrConflict if its status is no longer from.
+	SetContractStatus(ctx context.Context, code, from, to string, audit *AuditEvent) error
 	// CreateEABCredential inserts e; ErrDuplicate if the kid is taken.
-	CreateEABCredential(ctx context.Context, e *EABCredential) error
+	CreateEABCredential(ctx context.Context, e *EABCredential, audit *AuditEvent) error
 	GetEABCredential(ctx context.Context, kid string) (*EABCredential, error)
 	// RevokeEABCredential sets an active credential revoked at the time;
 	// ErrNotFound if there is none, ErrInactive if already revoked.
-	RevokeEABCredential(ctx context.Context, kid string, at time.Time) error
-	// AppendAudit appends an event to the audit log; sets e.ID.
+	RevokeEABCredential(ctx context.Context, kid string, at time.Time, audit *AuditEvent) error
+	// AppendAudit appends an event that goes with no record of this Store;
+	// sets e.ID.
 	AppendAudit(ctx context.Context, e *AuditEvent) error
 }

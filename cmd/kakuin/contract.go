@@ -8,9 +8,18 @@ import (
 	"github.com/kakuin/kakuin/vetting"
 )
 
-// runContract implements `kakuin contract create|show`.
+// contractStatusCommands maps `kakuin contract suspend|resume|end` to the
+// status they set.
+var contractStatusCommands = map[string]string{
+	"suspend": vetting.ContractSuspended,
+	"resume":  vetting.ContractActive,
+	"end":     vetting.ContractEnded,
+}
+
+// runContract implements `kakuin contract create|show|suspend|resume|end`.
 func runContract(ctx context.Context, env *cliEnv, args []string) error {
-	const usage = "kakuin contract create --org ID [--plan per-certificate|monthly] [--slots N] [--profiles ov,ev] [--json] | kakuin contract show CODE [--json]"
+	const usage = "kakuin contract create --org ID [--plan per-certificate|monthly] [--slots N] [--profiles ov,ev] [--json] | " +
+		"kakuin contract show CODE [--json] | kakuin contract suspend|resume|end CODE [--json]"
 	if len(args) == 0 {
 		return fmt.Errorf("%w: %s", errUsage, usage)
 	}
@@ -76,7 +85,41 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 			"code": c.Code, "org": c.OrganizationID, "plan": c.Plan, "slots": c.Slots,
 			"profiles": c.Profiles, "status": c.Status, "created_at": c.CreatedAt,
 		}, fmt.Sprintf("%s\torg %d\t%s\t%d slot(s)\t%s\t%s", c.Code, c.OrganizationID, c.Plan, c.Slots, strings.Join(c.Profiles, ","), c.Status))
+	case "suspend", "resume", "end":
+		pos, err := parseInterleaved(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if err := wantArgs(pos, 1, usage); err != nil {
+			return err
+		}
+		if err := vetting.ValidateContractCode(pos[0]); err != nil {
+			return err
+		}
+		a, err := openApp(ctx, env, cf)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		status := contractStatusCommands[args[0]]
+		if err := a.vetting.SetContractStatus(ctx, pos[0], status, "cli"); err != nil {
+			return err
+		}
+		return printResult(env.stdout, *asJSON, map[string]any{"code": pos[0], "status": status},
+			contractStatusMessage(pos[0], status))
 	default:
 		return fmt.Errorf("%w: unknown subcommand %q; %s", errUsage, args[0], usage)
 	}
+}
+
+// contractStatusMessage says what a contract's new status means for its
+// customer.
+func contractStatusMessage(code, status string) string {
+	switch status {
+	case vetting.ContractSuspended:
+		return fmt.Sprintf("contract %s suspended: its ACME accounts can neither order nor finalize until `kakuin contract resume %s`", code, code)
+	case vetting.ContractEnded:
+		return fmt.Sprintf("contract %s ended: this is final; its ACME accounts can no longer order or finalize", code)
+	}
+	return fmt.Sprintf("contract %s is active", code)
 }

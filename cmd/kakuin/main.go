@@ -38,7 +38,7 @@ var commands = map[string]command{
 	"init":     {"create the CA hierarchy (root, OV and EV issuing CAs)", runInit},
 	"migrate":  {"apply database migrations", runMigrate},
 	"org":      {"manage organizations (create, show)", runOrg},
-	"contract": {"manage contracts (create, show)", runContract},
+	"contract": {"manage contracts (create, show, suspend, resume, end)", runContract},
 	"eab":      {"manage External Account Binding credentials (create, revoke)", runEAB},
 	"bench":    {"load-test an ACME server with the full issuance flow", runBench},
 }

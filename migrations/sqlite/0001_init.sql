@@ -60,14 +60,19 @@ CREATE INDEX eab_credentials_contract ON eab_credentials (contract_code);
 
 -- accounts: ACME accounts (RFC 8555 §7.1.2).
 CREATE TABLE accounts (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
-    status         TEXT    NOT NULL CHECK (status IN ('valid', 'deactivated', 'revoked')),
-    contact        TEXT    NOT NULL CHECK (json_valid(contact)), -- JSON array of URLs
-    key_jwk        BLOB    NOT NULL,
-    key_thumbprint TEXT    NOT NULL UNIQUE,
-    contract_code  TEXT    NOT NULL REFERENCES contracts (code),
-    eab_key_id     TEXT    NOT NULL REFERENCES eab_credentials (key_id),
-    created_at     TEXT    NOT NULL
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    status           TEXT    NOT NULL CHECK (status IN ('valid', 'deactivated', 'revoked')),
+    contact          TEXT    NOT NULL CHECK (json_valid(contact)), -- JSON array of URLs
+    key_jwk          BLOB    NOT NULL,
+    key_thumbprint   TEXT    NOT NULL UNIQUE,
+    contract_code    TEXT    NOT NULL REFERENCES contracts (code),
+    eab_key_id       TEXT    NOT NULL REFERENCES eab_credentials (key_id),
+    -- terms_agreed_at: when the account agreed to the terms of service
+    -- (RFC 8555 §7.3 termsOfServiceAgreed), NULL if it did not;
+    -- terms_of_service: the terms URL the directory named then.
+    terms_agreed_at  TEXT,
+    terms_of_service TEXT    NOT NULL DEFAULT '',
+    created_at       TEXT    NOT NULL
 ) STRICT;
 CREATE INDEX accounts_eab_key ON accounts (eab_key_id);
 CREATE INDEX accounts_contract ON accounts (contract_code);
@@ -106,24 +111,27 @@ CREATE TABLE serials (
 
 -- orders (RFC 8555 §7.1.3). stored_status is pending until finalization.
 CREATE TABLE orders (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id    INTEGER NOT NULL REFERENCES accounts (id),
-    stored_status TEXT    NOT NULL CHECK (stored_status IN ('pending', 'processing', 'valid', 'invalid')),
-    identifiers   TEXT    NOT NULL CHECK (json_valid(identifiers)), -- JSON array of {type, value}, as requested
-    names         TEXT    NOT NULL CHECK (json_valid(names)), -- JSON array of the sorted, normalised names
-    names_key     TEXT    NOT NULL, -- hex SHA-256 of the names joined by newlines
-    profile       TEXT    NOT NULL,
-    not_before    TEXT,
-    not_after     TEXT,
-    expires       TEXT    NOT NULL,
-    error         BLOB, -- problem document (JSON)
-    cert_serial   TEXT    REFERENCES certificates (serial),
-    created_at    TEXT    NOT NULL
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id          INTEGER NOT NULL REFERENCES accounts (id),
+    stored_status       TEXT    NOT NULL CHECK (stored_status IN ('pending', 'processing', 'valid', 'invalid')),
+    identifiers         TEXT    NOT NULL CHECK (json_valid(identifiers)), -- JSON array of {type, value}, as requested
+    names               TEXT    NOT NULL CHECK (json_valid(names)), -- JSON array of the sorted, normalised names
+    names_key           TEXT    NOT NULL, -- hex SHA-256 of the names joined by newlines
+    profile             TEXT    NOT NULL,
+    not_before          TEXT,
+    not_after           TEXT,
+    expires             TEXT    NOT NULL,
+    error               BLOB, -- problem document (JSON)
+    cert_serial         TEXT    REFERENCES certificates (serial),
+    finalize_started_at TEXT, -- when the order became processing
+    created_at          TEXT    NOT NULL
 ) STRICT;
 -- FindOrderByNames: the account's pending orders for the same names.
 CREATE INDEX orders_account_names ON orders (account_id, names_key, id) WHERE stored_status = 'pending';
 -- ListOrderIDs.
 CREATE INDEX orders_account ON orders (account_id, id);
+-- FailInterruptedOrders: processing orders by when finalization began.
+CREATE INDEX orders_processing ON orders (finalize_started_at) WHERE stored_status = 'processing';
 
 -- order_authorizations lists an order's authorizations in order.
 CREATE TABLE order_authorizations (

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/store"
@@ -19,6 +20,8 @@ func testAccounts(t *testing.T, b store.Backend) {
 
 	a := newAccount()
 	a.ContractCode = "ignored: set from the credential"
+	agreed := t0.Add(-time.Second)
+	a.TermsAgreedAt, a.TermsOfService = &agreed, "https://ca.example.com/tos/v3"
 	wantErr(t, "CreateAccount", b.CreateAccount(ctx(t), a, bind), nil)
 	if a.ID == 0 {
 		t.Fatalf("CreateAccount: got ID 0, want it set")
@@ -37,9 +40,19 @@ func testAccounts(t *testing.T, b store.Backend) {
 				want := *a
 				want.CreatedAt = stored(t0)
 				equalTime(t, "CreatedAt", got.CreatedAt, t0)
-				got.CreatedAt = want.CreatedAt
+				equalTimePtr(t, "TermsAgreedAt", got.TermsAgreedAt, &agreed)
+				got.CreatedAt, got.TermsAgreedAt = want.CreatedAt, want.TermsAgreedAt
 				equal(t, "account", *got, want)
 			})
+		}
+	})
+	t.Run("no terms agreement", func(t *testing.T) {
+		n := newAccount()
+		wantErr(t, "CreateAccount", b.CreateAccount(ctx(t), n, bind), nil)
+		got, err := b.GetAccount(ctx(t), n.ID)
+		wantErr(t, "GetAccount", err, nil)
+		if got.TermsAgreedAt != nil || got.TermsOfService != "" {
+			t.Errorf("terms: got agreed at %v to %q, want no agreement", got.TermsAgreedAt, got.TermsOfService)
 		}
 	})
 	t.Run("not found", func(t *testing.T) {
@@ -126,7 +139,7 @@ func testEAB(t *testing.T, b store.Backend) {
 	suspended := contract(t, b, vetting.ContractSuspended)
 	ended := contract(t, b, vetting.ContractEnded)
 	revoked := credential(t, b, active.Code)
-	wantErr(t, "RevokeEABCredential", b.RevokeEABCredential(ctx(t), revoked.KeyID, t0), nil)
+	wantErr(t, "RevokeEABCredential", b.RevokeEABCredential(ctx(t), revoked.KeyID, t0, event("eab.revoke")), nil)
 
 	tests := []struct {
 		name        string

@@ -55,6 +55,36 @@ func testAuthorizations(t *testing.T, b store.Backend) {
 		}
 	})
 
+	t.Run("valid authorization expiry", func(t *testing.T) {
+		// A valid authorization is found until validation + reuse, long
+		// after the pending one's expiry (the order lifetime).
+		_, azs := order(t, b, acct.ID, "valid-reuse.example.com")
+		validate(t, b, azs[0].Challenges[0].ID, true)
+		valid := []string{acme.StatusValid}
+		tests := []struct {
+			name string
+			at   time.Time
+			want bool
+		}{
+			{"right after validation", t0, true},
+			{"after the pending expiry", azs[0].Expires.Add(time.Hour), true},
+			{"just before the reuse expiry", t0.Add(reuse - time.Microsecond), true},
+			{"at the reuse expiry", t0.Add(reuse), false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, err := b.FindReusableAuthz(ctx(t), acct.ID, "valid-reuse.example.com", valid, tt.at)
+				if !tt.want {
+					wantErr(t, "FindReusableAuthz", err, acme.ErrNotFound)
+					return
+				}
+				wantErr(t, "FindReusableAuthz", err, nil)
+				equal(t, "authorization id", got.ID, azs[0].ID)
+				equalTime(t, "Expires", got.Expires, t0.Add(reuse))
+			})
+		}
+	})
+
 	t.Run("get", func(t *testing.T) {
 		got, err := b.GetAuthorization(ctx(t), newest.ID)
 		wantErr(t, "GetAuthorization", err, nil)
@@ -107,5 +137,5 @@ func validate(t *testing.T, b store.Backend, challengeID int64, valid bool) {
 	if !valid {
 		problem = []byte(`{"type":"urn:ietf:params:acme:error:incorrectResponse"}`)
 	}
-	wantErr(t, "CompleteChallenge", b.CompleteChallenge(ctx(t), challengeID, valid, problem, t0), nil)
+	wantErr(t, "CompleteChallenge", b.CompleteChallenge(ctx(t), challengeID, valid, problem, t0, t0.Add(reuse)), nil)
 }

@@ -24,7 +24,7 @@ func newCert(serial string) *acme.Certificate {
 func ready(t *testing.T, b store.Backend, accountID int64, names ...string) *acme.Order {
 	t.Helper()
 	o, _ := order(t, b, accountID, names...)
-	wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID), nil)
+	wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID, t0), nil)
 	return o
 }
 
@@ -34,12 +34,70 @@ func testFinalize(t *testing.T, b store.Backend) {
 
 	t.Run("begin", func(t *testing.T) {
 		o, _ := order(t, b, acct.ID, "begin.example.com")
-		wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID), nil)
-		wantErr(t, "BeginFinalize again", b.BeginFinalize(ctx(t), o.ID), acme.ErrConflict)
-		wantErr(t, "BeginFinalize(missing)", b.BeginFinalize(ctx(t), 1_000_000), acme.ErrNotFound)
 		got, err := b.GetOrder(ctx(t), o.ID)
 		wantErr(t, "GetOrder", err, nil)
+		equalTimePtr(t, "FinalizeStarted of a pending order", got.FinalizeStarted, nil)
+		at := t0.Add(time.Minute)
+		wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID, at), nil)
+		wantErr(t, "BeginFinalize again", b.BeginFinalize(ctx(t), o.ID, t0.Add(time.Hour)), acme.ErrConflict)
+		wantErr(t, "BeginFinalize(missing)", b.BeginFinalize(ctx(t), 1_000_000, t0), acme.ErrNotFound)
+		got, err = b.GetOrder(ctx(t), o.ID)
+		wantErr(t, "GetOrder", err, nil)
 		equal(t, "StoredStatus", got.StoredStatus, acme.StatusProcessing)
+		equalTimePtr(t, "FinalizeStarted", got.FinalizeStarted, &at)
+	})
+
+	t.Run("fail interrupted", func(t *testing.T) {
+		// Far before t0, so that the processing orders of the other
+		// subtests (begun at t0) are not affected.
+		long := t0.Add(-30 * 24 * time.Hour)
+		cutoff := long.Add(5 * time.Minute)
+		begin := func(name string, at time.Time) *acme.Order {
+			o, _ := order(t, b, acct.ID, name)
+			wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID, at), nil)
+			return o
+		}
+		stale := begin("stale.example.com", long)
+		atCutoff := begin("cutoff.example.com", cutoff)
+		fresh := begin("fresh.example.com", cutoff.Add(time.Second))
+		pending, _ := order(t, b, acct.ID, "pending-interrupted.example.com")
+		completed := begin("completed.example.com", long)
+		s := serial()
+		wantErr(t, "ReserveSerial", b.ReserveSerial(ctx(t), s, ca.IssuerOV, t0), nil)
+		wantErr(t, "CompleteOrder", b.CompleteOrder(ctx(t), completed.ID, newCert(s)), nil)
+		interrupted := []byte(`{"type":"urn:ietf:params:acme:error:serverInternal","detail":"issuance was interrupted; create a new order"}`)
+
+		n, err := b.FailInterruptedOrders(ctx(t), cutoff, interrupted)
+		wantErr(t, "FailInterruptedOrders", err, nil)
+		equal(t, "orders failed", n, int64(1))
+		n, err = b.FailInterruptedOrders(ctx(t), cutoff, interrupted)
+		wantErr(t, "FailInterruptedOrders again", err, nil)
+		equal(t, "orders failed again", n, int64(0))
+
+		tests := []struct {
+			name      string
+			o         *acme.Order
+			want      string
+			wantError string
+		}{
+			{"begun before the cutoff", stale, acme.StatusInvalid, string(interrupted)},
+			{"begun at the cutoff", atCutoff, acme.StatusProcessing, ""},
+			{"begun after the cutoff", fresh, acme.StatusProcessing, ""},
+			{"pending", pending, acme.StatusPending, ""},
+			{"completed", completed, acme.StatusValid, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, err := b.GetOrder(ctx(t), tt.o.ID)
+				wantErr(t, "GetOrder", err, nil)
+				equal(t, "StoredStatus", got.StoredStatus, tt.want)
+				equal(t, "Error", string(got.Error), tt.wantError)
+			})
+		}
+		// The interrupted process cannot complete the order afterwards.
+		late := serial()
+		wantErr(t, "ReserveSerial", b.ReserveSerial(ctx(t), late, ca.IssuerOV, t0), nil)
+		wantErr(t, "CompleteOrder(interrupted)", b.CompleteOrder(ctx(t), stale.ID, newCert(late)), acme.ErrConflict)
 	})
 
 	t.Run("fail", func(t *testing.T) {
@@ -53,7 +111,7 @@ func testFinalize(t *testing.T, b store.Backend) {
 		equal(t, "StoredStatus", got.StoredStatus, acme.StatusInvalid)
 		equal(t, "Error", string(got.Error), string(problem))
 		wantErr(t, "FailOrder again", b.FailOrder(ctx(t), o.ID, problem), acme.ErrConflict)
-		wantErr(t, "BeginFinalize(invalid)", b.BeginFinalize(ctx(t), o.ID), acme.ErrConflict)
+		wantErr(t, "BeginFinalize(invalid)", b.BeginFinalize(ctx(t), o.ID, t0), acme.ErrConflict)
 	})
 
 	t.Run("complete", func(t *testing.T) {

@@ -17,7 +17,7 @@ func testChallenges(t *testing.T, b store.Backend) {
 	t.Run("valid", func(t *testing.T) {
 		_, azs := order(t, b, acct.ID, "valid.example.com")
 		ch := azs[0].Challenges[0]
-		wantErr(t, "CompleteChallenge(pending)", b.CompleteChallenge(ctx(t), ch.ID, true, nil, t0), acme.ErrConflict)
+		wantErr(t, "CompleteChallenge(pending)", b.CompleteChallenge(ctx(t), ch.ID, true, nil, t0, t0.Add(reuse)), acme.ErrConflict)
 		wantErr(t, "StartChallenge", b.StartChallenge(ctx(t), ch.ID), nil)
 		wantErr(t, "StartChallenge again", b.StartChallenge(ctx(t), ch.ID), acme.ErrConflict)
 		got, err := b.GetChallenge(ctx(t), ch.ID)
@@ -25,7 +25,7 @@ func testChallenges(t *testing.T, b store.Backend) {
 		equal(t, "Status after start", got.Status, acme.StatusProcessing)
 
 		at := t0.Add(time.Minute)
-		wantErr(t, "CompleteChallenge", b.CompleteChallenge(ctx(t), ch.ID, true, problem, at), nil)
+		wantErr(t, "CompleteChallenge", b.CompleteChallenge(ctx(t), ch.ID, true, problem, at, at.Add(reuse)), nil)
 		got, err = b.GetChallenge(ctx(t), ch.ID)
 		wantErr(t, "GetChallenge", err, nil)
 		equal(t, "Status", got.Status, acme.StatusValid)
@@ -36,8 +36,9 @@ func testChallenges(t *testing.T, b store.Backend) {
 		az, err := b.GetAuthorization(ctx(t), azs[0].ID)
 		wantErr(t, "GetAuthorization", err, nil)
 		equal(t, "authorization Status", az.Status, acme.StatusValid)
+		equalTime(t, "authorization Expires", az.Expires, at.Add(reuse))
 
-		wantErr(t, "CompleteChallenge again", b.CompleteChallenge(ctx(t), ch.ID, true, nil, at), acme.ErrConflict)
+		wantErr(t, "CompleteChallenge again", b.CompleteChallenge(ctx(t), ch.ID, true, nil, at, at.Add(reuse)), acme.ErrConflict)
 		// The authorization is no longer pending: its other challenges cannot start.
 		wantErr(t, "StartChallenge(other challenge)", b.StartChallenge(ctx(t), azs[0].Challenges[1].ID), acme.ErrConflict)
 	})
@@ -46,7 +47,7 @@ func testChallenges(t *testing.T, b store.Backend) {
 		_, azs := order(t, b, acct.ID, "invalid.example.com")
 		ch := azs[0].Challenges[2]
 		wantErr(t, "StartChallenge", b.StartChallenge(ctx(t), ch.ID), nil)
-		wantErr(t, "CompleteChallenge", b.CompleteChallenge(ctx(t), ch.ID, false, problem, t0), nil)
+		wantErr(t, "CompleteChallenge", b.CompleteChallenge(ctx(t), ch.ID, false, problem, t0, t0.Add(reuse)), nil)
 		got, err := b.GetChallenge(ctx(t), ch.ID)
 		wantErr(t, "GetChallenge", err, nil)
 		equal(t, "Status", got.Status, acme.StatusInvalid)
@@ -57,12 +58,25 @@ func testChallenges(t *testing.T, b store.Backend) {
 		az, err := b.GetAuthorization(ctx(t), azs[0].ID)
 		wantErr(t, "GetAuthorization", err, nil)
 		equal(t, "authorization Status", az.Status, acme.StatusInvalid)
+		equalTime(t, "authorization Expires (unchanged)", az.Expires, azs[0].Expires)
 		equal(t, "challenge in authorization", az.Challenges[2], *got)
+	})
+
+	t.Run("valid without expiry", func(t *testing.T) {
+		_, azs := order(t, b, acct.ID, "noexpiry.example.com")
+		ch := azs[0].Challenges[0]
+		wantErr(t, "StartChallenge", b.StartChallenge(ctx(t), ch.ID), nil)
+		if err := b.CompleteChallenge(ctx(t), ch.ID, true, nil, t0, time.Time{}); err == nil {
+			t.Fatalf("CompleteChallenge(valid, zero expiry): got nil error, want an error")
+		}
+		got, err := b.GetChallenge(ctx(t), ch.ID)
+		wantErr(t, "GetChallenge", err, nil)
+		equal(t, "Status after a refused completion", got.Status, acme.StatusProcessing)
 	})
 
 	t.Run("missing", func(t *testing.T) {
 		wantErr(t, "StartChallenge(missing)", b.StartChallenge(ctx(t), 1_000_000), acme.ErrNotFound)
-		wantErr(t, "CompleteChallenge(missing)", b.CompleteChallenge(ctx(t), 1_000_000, true, nil, t0), acme.ErrNotFound)
+		wantErr(t, "CompleteChallenge(missing)", b.CompleteChallenge(ctx(t), 1_000_000, true, nil, t0, t0.Add(reuse)), acme.ErrNotFound)
 	})
 
 	t.Run("authorization not pending", func(t *testing.T) {
@@ -70,7 +84,7 @@ func testChallenges(t *testing.T, b store.Backend) {
 		wantErr(t, "StartChallenge", b.StartChallenge(ctx(t), azs[0].Challenges[0].ID), nil)
 		wantErr(t, "DeactivateAuthorization", b.DeactivateAuthorization(ctx(t), azs[0].ID), nil)
 		wantErr(t, "StartChallenge(deactivated authorization)", b.StartChallenge(ctx(t), azs[0].Challenges[1].ID), acme.ErrConflict)
-		wantErr(t, "CompleteChallenge(deactivated authorization)", b.CompleteChallenge(ctx(t), azs[0].Challenges[0].ID, true, nil, t0), acme.ErrConflict)
+		wantErr(t, "CompleteChallenge(deactivated authorization)", b.CompleteChallenge(ctx(t), azs[0].Challenges[0].ID, true, nil, t0, t0.Add(reuse)), acme.ErrConflict)
 		got, err := b.GetChallenge(ctx(t), azs[0].Challenges[0].ID)
 		wantErr(t, "GetChallenge", err, nil)
 		equal(t, "Status of the challenge of a deactivated authorization", got.Status, acme.StatusProcessing)
@@ -81,8 +95,8 @@ func testChallenges(t *testing.T, b store.Backend) {
 		a, c := azs[0].Challenges[0], azs[0].Challenges[1]
 		wantErr(t, "StartChallenge(a)", b.StartChallenge(ctx(t), a.ID), nil)
 		wantErr(t, "StartChallenge(b)", b.StartChallenge(ctx(t), c.ID), nil)
-		wantErr(t, "CompleteChallenge(a, invalid)", b.CompleteChallenge(ctx(t), a.ID, false, problem, t0), nil)
-		wantErr(t, "CompleteChallenge(b, valid)", b.CompleteChallenge(ctx(t), c.ID, true, nil, t0), acme.ErrConflict)
+		wantErr(t, "CompleteChallenge(a, invalid)", b.CompleteChallenge(ctx(t), a.ID, false, problem, t0, t0.Add(reuse)), nil)
+		wantErr(t, "CompleteChallenge(b, valid)", b.CompleteChallenge(ctx(t), c.ID, true, nil, t0, t0.Add(reuse)), acme.ErrConflict)
 		got, err := b.GetAuthorization(ctx(t), azs[0].ID)
 		wantErr(t, "GetAuthorization", err, nil)
 		equal(t, "authorization Status", got.Status, acme.StatusInvalid)
@@ -98,7 +112,7 @@ func testChallenges(t *testing.T, b store.Backend) {
 		errs := make([]error, len(chs))
 		var wg sync.WaitGroup
 		for i, ch := range chs {
-			wg.Go(func() { errs[i] = b.CompleteChallenge(ctx(t), ch.ID, i%2 == 0, problem, t0) })
+			wg.Go(func() { errs[i] = b.CompleteChallenge(ctx(t), ch.ID, i%2 == 0, problem, t0, t0.Add(reuse)) })
 		}
 		wg.Wait()
 		winner := -1

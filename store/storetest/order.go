@@ -112,7 +112,7 @@ func testOrders(t *testing.T, b store.Backend) {
 		older, _ := order(t, b, acct.ID, "b.find.example.com", "a.find.example.com")
 		newer, _ := order(t, b, acct.ID, "a.find.example.com", "b.find.example.com")
 		finalized, _ := order(t, b, acct.ID, "c.find.example.com")
-		wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), finalized.ID), nil)
+		wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), finalized.ID, t0), nil)
 		names := []string{"a.find.example.com", "b.find.example.com"}
 		tests := []struct {
 			name    string

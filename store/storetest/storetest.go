@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"Finalize", testFinalize},
 		{"Certificates", testCertificates},
 		{"Vetting", testVetting},
+		{"ContractStatus", testContractStatus},
+		{"VettingAudit", testVettingAudit},
 		{"Audit", testAudit},
 		{"Times", testTimes},
 	}
@@ -58,6 +60,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 // t0 is the suite's "now": nanoseconds and a non-UTC zone check that times
 // come back in UTC, truncated to the microsecond.
 var t0 = time.Date(2031, 4, 5, 6, 7, 8, 123456789, time.FixedZone("JST", 9*3600))
+
+// reuse is how long the suite's valid authorizations live after validation
+// (acme.Policy.AuthzReuse).
+const reuse = 200 * 24 * time.Hour
 
 // stored is t as a store returns it.
 func stored(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
@@ -117,10 +123,10 @@ func unique(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1
 func contract(t *testing.T, b store.Backend, status string) *vetting.Contract {
 	t.Helper()
 	o := &vetting.Organization{Name: "Example K.K.", NameJa: "例株式会社", Country: "JP", Province: "Tokyo", Locality: "Chiyoda-ku", CreatedAt: t0}
-	wantErr(t, "CreateOrganization", b.CreateOrganization(ctx(t), o), nil)
+	wantErr(t, "CreateOrganization", b.CreateOrganization(ctx(t), o, event("org.create")), nil)
 	c := &vetting.Contract{Code: unique("12"), OrganizationID: o.ID, Plan: vetting.PlanMonthly, Slots: 5,
 		Profiles: []string{"ov", "ev"}, Status: status, CreatedAt: t0}
-	wantErr(t, "CreateContract", b.CreateContract(ctx(t), c), nil)
+	wantErr(t, "CreateContract", b.CreateContract(ctx(t), c, event("contract.create")), nil)
 	return c
 }
 
@@ -129,7 +135,7 @@ func credential(t *testing.T, b store.Backend, contractCode string) *vetting.EAB
 	t.Helper()
 	e := &vetting.EABCredential{KeyID: unique("kid-"), ContractCode: contractCode, HMACKey: []byte("0123456789abcdef0123456789abcdef"),
 		Status: vetting.CredentialActive, CreatedAt: t0}
-	wantErr(t, "CreateEABCredential", b.CreateEABCredential(ctx(t), e), nil)
+	wantErr(t, "CreateEABCredential", b.CreateEABCredential(ctx(t), e, event("eab.create")), nil)
 	return e
 }
 
@@ -175,6 +181,12 @@ func order(t *testing.T, b store.Backend, accountID int64, names ...string) (*ac
 	}
 	wantErr(t, "CreateOrder", b.CreateOrder(ctx(t), o, azs), nil)
 	return o, azs
+}
+
+// event returns an audit event of the kind by "cli" at t0, to go with a
+// change.
+func event(kind string) *vetting.AuditEvent {
+	return &vetting.AuditEvent{At: t0, Kind: kind, Actor: "cli", Detail: []byte(`{"by":"storetest"}`)}
 }
 
 // auditEvents returns every audit event.

@@ -15,7 +15,7 @@ func testVetting(t *testing.T, b store.Backend) {
 	o := &vetting.Organization{Name: "Example Co., Ltd.", NameJa: "株式会社例", Country: "JP", Province: "Osaka", Locality: "Kita-ku", CreatedAt: t0}
 
 	t.Run("organization", func(t *testing.T) {
-		wantErr(t, "CreateOrganization", b.CreateOrganization(ctx(t), o), nil)
+		wantErr(t, "CreateOrganization", b.CreateOrganization(ctx(t), o, event("org.create")), nil)
 		if o.ID == 0 {
 			t.Fatalf("CreateOrganization: got ID 0, want it set")
 		}
@@ -31,7 +31,7 @@ func testVetting(t *testing.T, b store.Backend) {
 	c := &vetting.Contract{Code: "1234567890", OrganizationID: o.ID, Plan: vetting.PlanPerCertificate, Slots: 3,
 		Profiles: []string{"ev", "ov"}, Status: vetting.ContractActive, CreatedAt: t0}
 	t.Run("contract", func(t *testing.T) {
-		wantErr(t, "CreateContract", b.CreateContract(ctx(t), c), nil)
+		wantErr(t, "CreateContract", b.CreateContract(ctx(t), c, event("contract.create")), nil)
 		got, err := b.GetContract(ctx(t), c.Code)
 		wantErr(t, "GetContract", err, nil)
 		equalTime(t, "CreatedAt", got.CreatedAt, t0)
@@ -49,13 +49,13 @@ func testVetting(t *testing.T, b store.Backend) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				wantErr(t, "CreateContract", b.CreateContract(ctx(t), &tt.c), tt.want)
+				wantErr(t, "CreateContract", b.CreateContract(ctx(t), &tt.c, event("contract.create")), tt.want)
 			})
 		}
 		_, err = b.GetContract(ctx(t), "2234567890")
 		wantErr(t, "GetContract(missing)", err, vetting.ErrNotFound)
 		d := &vetting.Contract{Code: "4234567890", OrganizationID: o.ID, Plan: vetting.PlanMonthly}
-		wantErr(t, "CreateContract(no status)", b.CreateContract(ctx(t), d), nil)
+		wantErr(t, "CreateContract(no status)", b.CreateContract(ctx(t), d, event("contract.create")), nil)
 		got, err = b.GetContract(ctx(t), d.Code)
 		wantErr(t, "GetContract", err, nil)
 		equal(t, "default status", got.Status, vetting.ContractActive)
@@ -66,7 +66,7 @@ func testVetting(t *testing.T, b store.Backend) {
 
 	t.Run("eab credential", func(t *testing.T) {
 		e := &vetting.EABCredential{KeyID: "kid-vetting", ContractCode: c.Code, HMACKey: bytes.Repeat([]byte{0xa5}, 32), Status: vetting.CredentialActive, CreatedAt: t0}
-		wantErr(t, "CreateEABCredential", b.CreateEABCredential(ctx(t), e), nil)
+		wantErr(t, "CreateEABCredential", b.CreateEABCredential(ctx(t), e, event("eab.create")), nil)
 		got, err := b.GetEABCredential(ctx(t), e.KeyID)
 		wantErr(t, "GetEABCredential", err, nil)
 		equalTime(t, "CreatedAt", got.CreatedAt, t0)
@@ -83,20 +83,20 @@ func testVetting(t *testing.T, b store.Backend) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				wantErr(t, "CreateEABCredential", b.CreateEABCredential(ctx(t), &tt.e), tt.want)
+				wantErr(t, "CreateEABCredential", b.CreateEABCredential(ctx(t), &tt.e, event("eab.create")), tt.want)
 			})
 		}
 		_, err = b.GetEABCredential(ctx(t), "kid-other")
 		wantErr(t, "GetEABCredential(missing)", err, vetting.ErrNotFound)
 
 		at := t0.Add(time.Hour)
-		wantErr(t, "RevokeEABCredential", b.RevokeEABCredential(ctx(t), e.KeyID, at), nil)
+		wantErr(t, "RevokeEABCredential", b.RevokeEABCredential(ctx(t), e.KeyID, at, event("eab.revoke")), nil)
 		got, err = b.GetEABCredential(ctx(t), e.KeyID)
 		wantErr(t, "GetEABCredential", err, nil)
 		equal(t, "Status", got.Status, vetting.CredentialRevoked)
 		equalTimePtr(t, "RevokedAt", got.RevokedAt, &at)
-		wantErr(t, "RevokeEABCredential again", b.RevokeEABCredential(ctx(t), e.KeyID, at), vetting.ErrInactive)
-		wantErr(t, "RevokeEABCredential(missing)", b.RevokeEABCredential(ctx(t), "kid-other", at), vetting.ErrNotFound)
+		wantErr(t, "RevokeEABCredential again", b.RevokeEABCredential(ctx(t), e.KeyID, at, event("eab.revoke")), vetting.ErrInactive)
+		wantErr(t, "RevokeEABCredential(missing)", b.RevokeEABCredential(ctx(t), "kid-other", at, event("eab.revoke")), vetting.ErrNotFound)
 	})
 }
 
@@ -184,7 +184,7 @@ func testTimes(t *testing.T, b store.Backend) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := &vetting.Organization{Name: "T", Country: "JP", CreatedAt: tt.at}
-			wantErr(t, "CreateOrganization", b.CreateOrganization(ctx(t), o), nil)
+			wantErr(t, "CreateOrganization", b.CreateOrganization(ctx(t), o, event("org.create")), nil)
 			equalTime(t, "CreatedAt as set", o.CreatedAt, tt.at)
 			got, err := b.GetOrganization(ctx(t), o.ID)
 			wantErr(t, "GetOrganization", err, nil)
