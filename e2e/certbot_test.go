@@ -51,7 +51,7 @@ func (c *certbot) log(t *testing.T) string {
 func (c *certbot) certonly(t *testing.T, certName string, names []string, extra ...string) {
 	t.Helper()
 	args := []string{"certonly", "--agree-tos", "--register-unsafely-without-email",
-		"--server", c.k.directoryURL, "--eab-kid", c.eab.KID, "--eab-hmac-key", c.eab.HMAC,
+		"--server", c.k.directoryURL, "--eab-kid", c.eab.KID, "--eab-hmac-key=" + c.eab.HMAC,
 		"--cert-name", certName}
 	for _, n := range names {
 		args = append(args, "-d", n)

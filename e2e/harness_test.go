@@ -111,8 +111,12 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 	if err := k.cmd.Start(); err != nil {
 		t.Fatalf("start kakuin: %v", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- k.cmd.Wait() }()
+	// exited is closed when the process has exited; waitErr is then its
+	// exit status. A closed channel can be received from any number of
+	// times, so an early exit seen below does not hang the cleanup.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = k.cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = k.cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -132,8 +136,8 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
-		case err := <-exited:
-			t.Fatalf("kakuin exited early: %v\n%s", err, k.output())
+		case <-exited:
+			t.Fatalf("kakuin exited early: %v\n%s", waitErr, k.output())
 		default:
 		}
 		if k.directoryAnswers() {

@@ -23,7 +23,7 @@ type lego struct {
 func (l *lego) run(t *testing.T, names []string, args ...string) (string, error) {
 	t.Helper()
 	full := []string{"--server", l.k.directoryURL, "--accept-tos", "--email", "admin@example.jp",
-		"--eab", "--kid", l.eab.KID, "--hmac", l.eab.HMAC, "--path", l.dir}
+		"--eab", "--kid", l.eab.KID, "--hmac=" + l.eab.HMAC, "--path", l.dir}
 	for _, n := range names {
 		full = append(full, "-d", n)
 	}

@@ -30,7 +30,7 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 	case "create":
 		var in vetting.ContractInput
 		var profiles string
-		fs.Int64Var(&in.OrganizationID, "org", 0, "organization id (from `kakuin org create`)")
+		fs.Int64Var(&in.OrganizationID, "org", 0, "organization `id` (from kakuin org create)")
 		fs.StringVar(&in.Plan, "plan", vetting.PlanPerCertificate, "plan: per-certificate or monthly")
 		fs.IntVar(&in.Slots, "slots", 1, "number of certificates the plan allows at once")
 		fs.StringVar(&profiles, "profiles", "ov", "comma-separated certificate profiles the contract allows (ov, ev); the first is the default")

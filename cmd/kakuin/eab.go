@@ -42,7 +42,7 @@ func runEAB(ctx context.Context, env *cliEnv, args []string) error {
 		return printResult(env.stdout, *asJSON,
 			map[string]any{"kid": e.KeyID, "hmac": hmac, "contract": e.ContractCode},
 			fmt.Sprintf("EAB credential for contract %s (the HMAC key is shown only now):\n  kid:  %s\n  hmac: %s\n"+
-				"certbot: --eab-kid %s --eab-hmac-key %s\nlego:    --eab --kid %s --hmac %s",
+				"certbot: --eab-kid %s --eab-hmac-key=%s\nlego:    --eab --kid %s --hmac=%s",
 				e.ContractCode, e.KeyID, hmac, e.KeyID, hmac, e.KeyID, hmac))
 	case "revoke":
 		pos, err := parseInterleaved(fs, args[1:])

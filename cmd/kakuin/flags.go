@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +14,11 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positionals []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			// The flag package has printed the error and the flags.
+			return nil, errFlagParse
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -23,6 +28,10 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = rest[1:]
 	}
 }
+
+// errFlagParse reports a flag error the flag package has already printed,
+// with the command's flags.
+var errFlagParse = errors.New("bad flags")
 
 // newFlagSet returns a FlagSet that reports errors instead of exiting and
 // prints its usage to w.

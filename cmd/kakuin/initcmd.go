@@ -27,16 +27,21 @@ func runInit(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := caInitOptions(cfg)
+	// The flags override the configuration's ca section and go through the
+	// same validation as a file would.
 	if *keyType != "" {
-		opts.KeyType = *keyType
+		cfg.CA.KeyType = *keyType
 	}
 	if *org != "" {
-		opts.Organization = *org
+		cfg.CA.Organization = *org
 	}
 	if *country != "" {
-		opts.Country = *country
+		cfg.CA.Country = *country
 	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w (--key-type, --org and --country set ca.key_type, ca.organization and ca.country)", err)
+	}
+	opts := caInitOptions(cfg)
 	if err := ca.Init(opts); err != nil {
 		return err
 	}

@@ -78,6 +78,9 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		if errors.Is(err, errFlagParse) {
+			return 2
+		}
 		fmt.Fprintf(env.stderr, "kakuin %s: %v\n", args[0], err)
 		if errors.Is(err, errUsage) {
 			return 2

@@ -100,7 +100,7 @@ func printBanner(w io.Writer, cfg *config.Config, trustPEM string) {
 		fmt.Fprintf(&b, "  kakuin eab create %s --contract CODE --json\n", data)
 		fmt.Fprintf(&b, "then on the web server:\n")
 		fmt.Fprintf(&b, "  REQUESTS_CA_BUNDLE=%s certbot certonly --standalone --server %s \\\n", trustPEM, dir)
-		fmt.Fprintf(&b, "    --eab-kid KID --eab-hmac-key HMAC --agree-tos --register-unsafely-without-email -d www.example.jp\n")
+		fmt.Fprintf(&b, "    --eab-kid KID --eab-hmac-key=HMAC --agree-tos --register-unsafely-without-email -d www.example.jp\n")
 	}
 	io.WriteString(w, b.String())
 }
