@@ -53,8 +53,14 @@ func runBadCases(t *testing.T, cases []badCase) {
 				t.Errorf("problem status member: got %d, want %d", got, r.status)
 			}
 			t.Logf("%d %s: %s", r.status, r.problem["type"], r.problem["detail"])
-			if d, _ := r.problem["detail"].(string); d == "" || !strings.Contains(d, tc.detail) {
+			d, _ := r.problem["detail"].(string)
+			if d == "" || !strings.Contains(d, tc.detail) {
 				t.Errorf("problem detail: got %q, want it to contain %q", d, tc.detail)
+			}
+			for _, prefix := range []string{"acme:", "store:", "vetting:", "validation:", "ca:"} {
+				if strings.Contains(d, prefix) {
+					t.Errorf("problem detail: got %q, want no internal error chain (%q)", d, prefix)
+				}
 			}
 			if r.header.Get("Replay-Nonce") == "" {
 				t.Errorf("error response has no Replay-Nonce")
@@ -236,6 +242,35 @@ func TestBadJWSAndAccountRequests(t *testing.T) {
 		send: func(t *testing.T) *response {
 			return e.signedPost(t, "/acme/acct/999999", rawJWS{key: keyA, kid: e.baseURL + "/acme/acct/999999", payload: update})
 		}})
+	// The nonce is redeemed with the account lookup, but its verdict comes
+	// last (RFC 8555 §6.5; Boulder's order): the other failures win.
+	usedNonce := func(t *testing.T) string {
+		n := e.nonce(t)
+		if r := e.signedPost(t, acctPath, rawJWS{key: keyA, kid: kidA, nonce: n}); r.status != http.StatusOK {
+			t.Fatalf("first use of the nonce: got status %d, want 200: %s", r.status, r.body)
+		}
+		return n
+	}
+	add(badCase{name: "kid of an unknown account with a used nonce", wantType: "accountDoesNotExist", wantStatus: 400,
+		send: func(t *testing.T) *response {
+			return e.signedPost(t, "/acme/acct/999999", rawJWS{key: keyA, kid: e.baseURL + "/acme/acct/999999", nonce: usedNonce(t), payload: update})
+		}})
+	add(badCase{name: "wrong signature with a used nonce", wantType: "malformed", wantStatus: 400, detail: "signature", unchanged: contactUnchanged,
+		send: func(t *testing.T) *response {
+			return e.signedPost(t, acctPath, rawJWS{key: keyA, kid: kidA, badSig: true, nonce: usedNonce(t), payload: update})
+		}})
+	add(badCase{name: "url mismatch with a used nonce", wantType: "unauthorized", wantStatus: 403, detail: "url", unchanged: contactUnchanged,
+		send: func(t *testing.T) *response {
+			return e.signedPost(t, acctPath, rawJWS{key: keyA, kid: kidA, url: e.baseURL + "/acme/new-order", nonce: usedNonce(t), payload: update})
+		}})
+	add(badCase{name: "nonce spent by a request refused for its url", wantType: "badNonce", wantStatus: 400, detail: "already used", unchanged: contactUnchanged,
+		send: func(t *testing.T) *response {
+			n := e.nonce(t)
+			if r := e.signedPost(t, acctPath, rawJWS{key: keyA, kid: kidA, url: e.baseURL + "/acme/new-order", nonce: n}); r.status != http.StatusForbidden {
+				t.Fatalf("request with a wrong url: got status %d, want 403: %s", r.status, r.body)
+			}
+			return e.signedPost(t, acctPath, rawJWS{key: keyA, kid: kidA, nonce: n, payload: update})
+		}})
 	add(badCase{name: "jwk on a kid-only endpoint", wantType: "malformed", wantStatus: 400, detail: "kid", unchanged: ordersUnchanged,
 		send: func(t *testing.T) *response {
 			return e.signedPost(t, "/acme/new-order", rawJWS{key: keyA,
@@ -301,18 +336,21 @@ func TestBadJWSAndAccountRequests(t *testing.T) {
 		}})
 	k5 := newECKey(t, elliptic.P256())
 	add(badCase{name: "EAB over-used credential", wantType: "unauthorized", wantStatus: 403, unchanged: e.noAccountFor(k5),
+		detail: "EAB credential " + credA.KeyID + " already binds 1 account (the limit)",
 		send: func(t *testing.T) *response {
 			eab := eabJWS(t, credA.KeyID, credA.HMACKey, newAcctURL, k5.Public(), "")
 			return e.signedPost(t, "/acme/new-account", rawJWS{key: k5, payload: newAcct(k5, eab)})
 		}})
 	k6 := newECKey(t, elliptic.P256())
-	add(badCase{name: "EAB of a suspended contract", wantType: "unauthorized", wantStatus: 403, detail: "suspended", unchanged: e.noAccountFor(k6),
+	add(badCase{name: "EAB of a suspended contract", wantType: "unauthorized", wantStatus: 403, unchanged: e.noAccountFor(k6),
+		detail: "contract " + credSuspended.ContractCode + " is suspended",
 		send: func(t *testing.T) *response {
 			eab := eabJWS(t, credSuspended.KeyID, credSuspended.HMACKey, newAcctURL, k6.Public(), "")
 			return e.signedPost(t, "/acme/new-account", rawJWS{key: k6, payload: newAcct(k6, eab)})
 		}})
 	k11 := newECKey(t, elliptic.P256())
-	add(badCase{name: "EAB revoked credential", wantType: "unauthorized", wantStatus: 403, detail: "revoked", unchanged: e.noAccountFor(k11),
+	add(badCase{name: "EAB revoked credential", wantType: "unauthorized", wantStatus: 403, unchanged: e.noAccountFor(k11),
+		detail: "revoked",
 		send: func(t *testing.T) *response {
 			cred := e.newEAB(t, e.contract)
 			if err := e.vet.RevokeEAB(ctx, cred.KeyID, "test"); err != nil {

@@ -64,18 +64,11 @@ func (s *Server) challenge(w http.ResponseWriter, r *http.Request) error {
 		return newProblem(probServerInternal, "the server is shutting down; try again").withStatus(http.StatusServiceUnavailable)
 	}
 	acct := sr.account
-	if err := s.store.StartChallenge(ctx, ch.ID); err != nil {
+	if err := s.store.StartChallenge(ctx, ch.ID, s.clock()); err != nil {
 		if !errors.Is(err, ErrConflict) {
 			return internal(err)
 		}
-		// A concurrent request started it or the authorization moved on.
-		if ch, err = s.store.GetChallenge(ctx, id); err != nil {
-			return internal(err)
-		}
-		if ch.Status == StatusProcessing || ch.Status == StatusValid {
-			return s.writeChallenge(w, ch)
-		}
-		return malformed("challenge is %s and cannot be started", ch.Status)
+		return s.startConflict(ctx, w, ch.AuthzID, ch.ID)
 	}
 	job := validationJob{
 		challengeID: ch.ID,
@@ -91,6 +84,27 @@ func (s *Server) challenge(w http.ResponseWriter, r *http.Request) error {
 	}
 	ch.Status = StatusProcessing
 	return s.writeChallenge(w, ch)
+}
+
+// startConflict answers a challenge POST whose StartChallenge lost to a
+// concurrent change: a request that started this challenge (it is returned
+// as it is), one that started a sibling, or a change of the authorization.
+func (s *Server) startConflict(ctx context.Context, w http.ResponseWriter, authzID, challengeID int64) error {
+	a, err := s.store.GetAuthorization(ctx, authzID)
+	if err != nil {
+		return internal(err)
+	}
+	for i := range a.Challenges {
+		if ch := &a.Challenges[i]; ch.ID == challengeID && (ch.Status == StatusProcessing || ch.Status == StatusValid) {
+			return s.writeChallenge(w, ch)
+		}
+	}
+	for _, other := range a.Challenges {
+		if other.ID != challengeID && (other.Status == StatusProcessing || other.Status == StatusValid) {
+			return malformed("the %s challenge of this authorization is already being validated", other.Type)
+		}
+	}
+	return malformed("authorization is %s; its challenges can no longer be attempted", AuthzStatus(a, s.clock()))
 }
 
 // writeChallenge sends ch; Retry-After: 1 while it is processing.

@@ -65,6 +65,9 @@ type envOptions struct {
 	// registry receives the server's metrics; logs its log lines.
 	registry prometheus.Registerer
 	logs     io.Writer
+	// wrapStore, if set, wraps the store the server uses (e.store stays
+	// the real one), to inject failures into chosen calls.
+	wrapStore func(acme.Store) acme.Store
 }
 
 // now is the environment's clock: real time plus the offset tests set.
@@ -77,7 +80,7 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	e := &testEnv{t: t}
 	if sh := opts.shareWith; sh != nil {
 		e.dbPath, e.dns, e.http01, e.alpn = sh.dbPath, sh.dns, sh.http01, sh.alpn
-		e.contract, e.org, e.vet = sh.contract, sh.org, sh.vet
+		e.contract, e.org = sh.contract, sh.org
 	} else {
 		e.dbPath = filepath.Join(t.TempDir(), "kakuin.db")
 		e.dns = testdns.StartT(t)
@@ -106,8 +109,10 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	if err != nil {
 		t.Fatalf("ca.Load: %v", err)
 	}
+	// Like another process, a sharing environment has its own vetting
+	// service on its own connections to the database.
+	e.vet = vetting.New(vetting.Options{Store: st})
 	if opts.shareWith == nil {
-		e.vet = vetting.New(vetting.Options{Store: st})
 		e.org, err = e.vet.CreateOrganization(ctx, vetting.OrganizationInput{
 			Name: "Kakuin Test K.K.", Country: "JP", Province: "Tokyo-to", Locality: "Shibuya-ku",
 		}, "test")
@@ -136,8 +141,12 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	t.Cleanup(ts.Close)
 	e.ts = ts
 	e.baseURL = ts.URL
+	var srvStore acme.Store = st
+	if opts.wrapStore != nil {
+		srvStore = opts.wrapStore(st)
+	}
 	e.srv, err = acme.New(acme.Options{
-		Store:     st,
+		Store:     srvStore,
 		Vetting:   e.vet,
 		Issuer:    e.authority,
 		Validator: val,

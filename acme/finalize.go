@@ -68,7 +68,7 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := s.store.BeginFinalize(ctx, o.ID, s.clock()); err != nil {
 		if errors.Is(err, ErrConflict) {
-			return newProblem(probOrderNotReady, "order is already being finalized or was finalized")
+			return s.finalizeConflict(ctx, o.ID, acct)
 		}
 		return internal(err)
 	}
@@ -118,6 +118,22 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	o.StoredStatus = StatusValid
 	o.CertSerial = issued.Serial
 	return s.writeOrder(w, http.StatusOK, o, authzs)
+}
+
+// finalizeConflict explains a BeginFinalize that refused the order: since
+// it was read, a concurrent finalization began, an authorization changed
+// (e.g. was deactivated) or expired, or the order expired. RFC 8555 §7.4:
+// orderNotReady with the order's status now.
+func (s *Server) finalizeConflict(ctx context.Context, orderID int64, acct *Account) error {
+	o, authzs, err := s.loadOrder(ctx, orderID, acct)
+	if err != nil {
+		return err
+	}
+	st := EffectiveStatus(o, authzs, s.clock())
+	if st == StatusReady { // it changed back and forth; the client may retry
+		return newProblem(probOrderNotReady, "order changed while being finalized; try again")
+	}
+	return newProblem(probOrderNotReady, "order is %s, not ready", st)
 }
 
 // issuanceNames lists the order's names with the first requested

@@ -353,6 +353,19 @@ func TestChallengeBehaviour(t *testing.T) {
 		if !errors.As(err, &ae) {
 			t.Fatalf("WaitAuthorization: got %v, want an AuthorizationError", err)
 		}
+		r = e.signedPost(t, e.pathOf(ch.URI), rawJWS{key: key, kid: kid})
+		var failed struct {
+			Status string
+			Error  struct{ Type, Detail string }
+		}
+		if err := json.Unmarshal(r.body, &failed); err != nil {
+			t.Fatalf("challenge: %v: %s", err, r.body)
+		}
+		wantErr := struct{ Type, Detail string }{"urn:ietf:params:acme:error:incorrectResponse",
+			`key authorization mismatch: got "wrong-key-authorization"`}
+		if failed.Status != acme.StatusInvalid || failed.Error != wantErr {
+			t.Errorf("failed challenge: got %s %+v, want invalid with %+v", failed.Status, failed.Error, wantErr)
+		}
 		_, err = c.WaitOrder(ctx, o.URI)
 		var oe *xacme.OrderError
 		if !errors.As(err, &oe) || oe.Status != xacme.StatusInvalid {

@@ -66,12 +66,19 @@ func (e *errUnexpectedAlg) Error() string {
 }
 
 // verifyPOST authenticates an ACME POST (RFC 8555 §6.2–§6.5) in the manner
-// of Boulder's wfe2/verify.go: media type, size limit, flattened JSON
-// serialization with one signature and no unprotected header, algorithm
-// allowlist, exactly one of jwk/kid as mode allows, the key fit for the
-// algorithm, the signature, the account's status, the url header and
-// finally the nonce, redeemed last so that a request refused earlier does
-// not burn it.
+// of Boulder's wfe2/verify.go, and reports the first failure in this order:
+// media type, size limit, flattened JSON serialization with one signature
+// and no unprotected header, algorithm allowlist, exactly one of jwk/kid as
+// mode allows, the account of a kid (accountDoesNotExist), the key fit for
+// the algorithm, the signature, the account's status, the url header and
+// finally the nonce (badNonce).
+//
+// A jwk request's nonce is redeemed last, so that a request refused
+// earlier does not burn it. A kid request's nonce is redeemed together
+// with loading the account (Store.RedeemNonceAndGetAccount, one database
+// round trip instead of two), so it is spent even if the request is then
+// refused; the nonce error is still reported last. Every response carries
+// a fresh nonce, so a client never runs out.
 func (s *Server) verifyPOST(w http.ResponseWriter, r *http.Request, mode keyMode) (*signedRequest, error) {
 	ctx := r.Context()
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -117,10 +124,11 @@ func (s *Server) verifyPOST(w http.ResponseWriter, r *http.Request, mode keyMode
 	}
 
 	sr := &signedRequest{url: jwsURL}
+	var nonceErr error
 	if hasJWK {
 		sr.key = hdr.JSONWebKey
 	} else {
-		sr.account, sr.key, err = s.lookupKID(ctx, hdr.KeyID)
+		sr.account, sr.key, nonceErr, err = s.lookupKID(ctx, hdr.KeyID, hdr.Nonce)
 		if err != nil {
 			return nil, err
 		}
@@ -141,8 +149,11 @@ func (s *Server) verifyPOST(w http.ResponseWriter, r *http.Request, mode keyMode
 	if want := s.requestURL(r); jwsURL != want {
 		return nil, unauthorized("JWS url %q does not match the request URL %q", jwsURL, want)
 	}
-	if err := s.nonces.redeem(ctx, hdr.Nonce); err != nil {
-		return nil, err
+	if hasJWK {
+		nonceErr = s.nonces.redeem(ctx, hdr.Nonce)
+	}
+	if nonceErr != nil {
+		return nil, nonceErr
 	}
 	return sr, nil
 }
@@ -156,24 +167,37 @@ func (s *Server) requestURL(r *http.Request) string {
 	return u
 }
 
-// lookupKID returns the account named by kid and its key.
-func (s *Server) lookupKID(ctx context.Context, kid string) (*Account, *jose.JSONWebKey, error) {
+// lookupKID returns the account named by kid and its key, redeeming nonce
+// in the same store call if it passes the checks that need no store. The
+// nonce's verdict comes back as nonceErr (a badNonce problem, or nil if it
+// was fresh), for the caller to report after its other checks; err is
+// accountDoesNotExist or an internal problem.
+func (s *Server) lookupKID(ctx context.Context, kid, nonce string) (acct *Account, key *jose.JSONWebKey, nonceErr, err error) {
 	id, ok := s.accountIDFromURL(kid)
 	if !ok {
-		return nil, nil, newProblem(probAccountDoesNotExist, "kid %q is not an account URL of this server", truncate(kid, 128))
+		return nil, nil, nil, newProblem(probAccountDoesNotExist, "kid %q is not an account URL of this server", truncate(kid, 128))
 	}
-	acct, err := s.store.GetAccount(ctx, id)
+	nonceID, expires, nonceErr := s.nonces.check(ctx, nonce)
+	if nonceErr == nil {
+		var fresh bool
+		acct, fresh, err = s.store.RedeemNonceAndGetAccount(ctx, nonceID, expires, id)
+		if !fresh {
+			nonceErr = errNonceUsed()
+		}
+	} else {
+		acct, err = s.store.GetAccount(ctx, id)
+	}
 	if errors.Is(err, ErrNotFound) {
-		return nil, nil, newProblem(probAccountDoesNotExist, "no account for kid %q", truncate(kid, 128))
+		return nil, nil, nil, newProblem(probAccountDoesNotExist, "no account for kid %q", truncate(kid, 128))
 	}
 	if err != nil {
-		return nil, nil, internal(err)
+		return nil, nil, nil, internal(err)
 	}
-	key, err := parseJWK(acct.KeyJWK)
+	key, err = parseJWK(acct.KeyJWK)
 	if err != nil {
-		return nil, nil, internal(fmt.Errorf("acme: account %d key: %w", acct.ID, err))
+		return nil, nil, nil, internal(fmt.Errorf("acme: account %d key: %w", acct.ID, err))
 	}
-	return acct, key, nil
+	return acct, key, nonceErr, nil
 }
 
 // parseFlattenedJWS parses body as a JWS in the flattened JSON

@@ -81,34 +81,48 @@ func (n *nonceSource) next(ctx context.Context) (string, error) {
 // not have expired, and it must not have been redeemed before by any
 // process. Every refusal is a badNonce problem.
 func (n *nonceSource) redeem(ctx context.Context, nonce string) error {
-	if nonce == "" {
-		return newProblem(probBadNonce, "JWS has no nonce")
-	}
-	b, err := base64.RawURLEncoding.DecodeString(nonce)
-	if err != nil || len(b) != nonceLen {
-		return newProblem(probBadNonce, "nonce is malformed")
-	}
-	key, err := n.nonceKey(ctx)
+	id, expires, err := n.check(ctx, nonce)
 	if err != nil {
-		return internal(err)
+		return err
 	}
-	body, mac := b[:nonceExpiryLen+nonceRandomLen], b[nonceExpiryLen+nonceRandomLen:]
-	if !hmac.Equal(mac, nonceMAC(key, body)) {
-		return newProblem(probBadNonce, "nonce was not issued by this server")
-	}
-	expires := time.Unix(int64(binary.BigEndian.Uint64(body)), 0)
-	if !n.clock().Before(expires) {
-		return newProblem(probBadNonce, "nonce has expired")
-	}
-	id := base64.RawURLEncoding.EncodeToString(body[nonceExpiryLen:])
 	if err := n.store.RedeemNonce(ctx, id, expires); err != nil {
 		if errors.Is(err, ErrNonceUsed) {
-			return newProblem(probBadNonce, "nonce already used")
+			return errNonceUsed()
 		}
 		return internal(err)
 	}
 	return nil
 }
+
+// check does what redeem does without the store: nonce must be well formed,
+// its MAC must verify (constant time) and it must not have expired. It
+// returns the id and expiry to redeem it with (Store.RedeemNonce), or a
+// badNonce problem (an internal one if the key cannot be loaded).
+func (n *nonceSource) check(ctx context.Context, nonce string) (string, time.Time, error) {
+	if nonce == "" {
+		return "", time.Time{}, newProblem(probBadNonce, "JWS has no nonce")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(nonce)
+	if err != nil || len(b) != nonceLen {
+		return "", time.Time{}, newProblem(probBadNonce, "nonce is malformed")
+	}
+	key, err := n.nonceKey(ctx)
+	if err != nil {
+		return "", time.Time{}, internal(err)
+	}
+	body, mac := b[:nonceExpiryLen+nonceRandomLen], b[nonceExpiryLen+nonceRandomLen:]
+	if !hmac.Equal(mac, nonceMAC(key, body)) {
+		return "", time.Time{}, newProblem(probBadNonce, "nonce was not issued by this server")
+	}
+	expires := time.Unix(int64(binary.BigEndian.Uint64(body)), 0)
+	if !n.clock().Before(expires) {
+		return "", time.Time{}, newProblem(probBadNonce, "nonce has expired")
+	}
+	return base64.RawURLEncoding.EncodeToString(body[nonceExpiryLen:]), expires, nil
+}
+
+// errNonceUsed is the problem for a nonce redeemed before (RFC 8555 §6.5).
+func errNonceUsed() *problem { return newProblem(probBadNonce, "nonce already used") }
 
 // newNonce implements RFC 8555 §7.2: HEAD answers 200 and GET 204, both
 // with Cache-Control: no-store; the Replay-Nonce header is added by the

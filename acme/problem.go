@@ -73,6 +73,9 @@ type problem struct {
 	// cause is the internal error behind a serverInternal problem; logged,
 	// never sent.
 	cause error
+	// refusal is the domain error (errorTable) behind a client error;
+	// logged at Info for operators, never sent.
+	refusal error
 }
 
 // Error implements error.
@@ -124,15 +127,24 @@ func internal(cause error) *problem {
 	return p
 }
 
+// clientDetailer is implemented by the errors of the Store, the Vetting
+// service and the Validator that carry a message written for the ACME
+// client (*EABError, validation's *Error): toProblem sends that message and
+// nothing else of the error chain.
+type clientDetailer interface {
+	// ClientDetail is the problem detail: what went wrong, naming only what
+	// the client sent or may know.
+	ClientDetail() string
+}
+
 // errorMapping is one row of errorTable.
 type errorMapping struct {
 	target error
 	typ    string
 	// status overrides the type's HTTP status when not zero.
 	status int
-	// detail is sent as is; empty means the error's own message, which the
-	// error's package writes for clients (it names the credential, contract
-	// or certificate at fault and nothing secret).
+	// detail is sent unless the error has a ClientDetail; never the
+	// error's own message, which may carry internal context.
 	detail string
 }
 
@@ -146,8 +158,12 @@ type errorMapping struct {
 var errorTable = []errorMapping{
 	{target: ErrNotFound, typ: probMalformed, status: http.StatusNotFound, detail: "resource not found"},
 	{target: ErrNonceUsed, typ: probBadNonce, detail: "nonce already used"},
-	{target: ErrEABUnusable, typ: probUnauthorized},
-	{target: vetting.ErrInactive, typ: probUnauthorized},
+	// *EABError says which credential and why.
+	{target: ErrEABUnusable, typ: probUnauthorized, detail: "EAB credential unusable"},
+	// vetting.Service.EABCredential: a revoked credential, or a suspended
+	// or ended contract.
+	{target: vetting.ErrInactive, typ: probUnauthorized,
+		detail: "EAB credential not active: it is revoked, or its contract is suspended or ended"},
 	{target: vetting.ErrNotFound, typ: probUnauthorized, detail: "unknown EAB key id"},
 	{target: ErrAlreadyRevoked, typ: probAlreadyRevoked, detail: "certificate already revoked"},
 	{target: ErrDuplicate, typ: probConflict, detail: "resource already exists"},
@@ -167,10 +183,12 @@ func toProblem(err error) *problem {
 	for _, m := range errorTable {
 		if errors.Is(err, m.target) {
 			d := m.detail
-			if d == "" {
-				d = err.Error()
+			var cd clientDetailer
+			if errors.As(err, &cd) {
+				d = cd.ClientDetail()
 			}
 			p := newProblem(m.typ, "%s", d)
+			p.refusal = err
 			if m.status != 0 {
 				p.Status = m.status
 			}

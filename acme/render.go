@@ -97,6 +97,8 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, routeName 
 	p := toProblem(err)
 	if p.cause != nil {
 		s.log.ErrorContext(r.Context(), "acme internal error", "route", routeName, "err", p.cause)
+	} else if p.refusal != nil {
+		s.log.InfoContext(r.Context(), "acme request refused", "route", routeName, "err", p.refusal)
 	}
 	if p.location != "" {
 		w.Header().Set("Location", p.location)

@@ -34,11 +34,20 @@ const (
 	issuanceTimeout = 20 * time.Second
 	// janitorInterval is how often Run does its background work.
 	janitorInterval = time.Minute
+	// validationGrace is how long past Policy.ValidationTimeout a challenge
+	// may stay processing before Run fails it as interrupted: more than
+	// recording the result takes (completeTimeout, retries included), and
+	// room for the clocks of processes sharing a database to differ.
+	validationGrace = time.Minute
 )
 
 // interruptedDetail is the detail of the problem of an order failed because
 // its finalization was interrupted.
 const interruptedDetail = "issuance was interrupted; create a new order"
+
+// interruptedValidationDetail is the detail of the problem of a challenge
+// failed because its validation was interrupted.
+const interruptedValidationDetail = "validation was interrupted; create a new order"
 
 // Server is an RFC 8555 ACME server. Create it with New, serve Handler, run
 // Run for background work and call Shutdown before exiting.
@@ -167,10 +176,16 @@ func withDefaults(p Policy) (Policy, error) {
 
 // Run does the server's background work until ctx is done, once when it
 // starts and then every minute: it forgets redeemed nonces that have
-// expired, and fails orders that have been processing for longer than
+// expired; it fails orders that have been processing for longer than
 // Policy.ProcessingTimeout (their finalization was interrupted, e.g. by a
 // crash) with a serverInternal problem, so that clients polling them stop
-// and create a new order (RFC 8555 §7.4). It returns ctx's error.
+// and create a new order (RFC 8555 §7.4); and it fails challenges that have
+// been processing for longer than Policy.ValidationTimeout plus a grace
+// minute (their validation was interrupted, or its result could not be
+// recorded) with a serverInternal problem, together with their pending
+// authorizations, so that the name is not blocked until the authorization
+// expires and the next order gets a new authorization (RFC 8555 §7.5.1).
+// It returns ctx's error.
 func (s *Server) Run(ctx context.Context) error {
 	t := time.NewTicker(janitorInterval)
 	defer t.Stop()
@@ -192,15 +207,21 @@ func (s *Server) janitor(ctx context.Context) {
 	}
 	p := newProblem(probServerInternal, interruptedDetail)
 	n, err := s.store.FailInterruptedOrders(ctx, now.Add(-s.policy.ProcessingTimeout), problemJSON(p))
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Error("acme: fail interrupted orders", "err", err)
-		}
-		return
-	}
-	if n > 0 {
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.Error("acme: fail interrupted orders", "err", err)
+	case n > 0:
 		s.log.Warn("acme: failed orders whose issuance was interrupted", "orders", n,
 			"processing_timeout", s.policy.ProcessingTimeout.String())
+	}
+	p = newProblem(probServerInternal, interruptedValidationDetail)
+	n, err = s.store.FailInterruptedChallenges(ctx, now.Add(-(s.policy.ValidationTimeout + validationGrace)), problemJSON(p))
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.Error("acme: fail interrupted challenges", "err", err)
+	case n > 0:
+		s.log.Warn("acme: failed challenges whose validation was interrupted", "challenges", n,
+			"validation_timeout", s.policy.ValidationTimeout.String())
 	}
 }
 

@@ -25,6 +25,26 @@ var (
 	ErrConflict = errors.New("acme: state conflict")
 )
 
+// EABError is a Store's refusal to bind an account with an External
+// Account Binding credential (RFC 8555 §7.3.4). It wraps ErrEABUnusable.
+type EABError struct {
+	// KeyID is the credential's kid, as the client sent it.
+	KeyID string
+	// Reason completes "EAB credential <kid> ..." for the ACME client, e.g.
+	// "is revoked" or "already binds 1 account (the limit)"; it names
+	// nothing the client may not know.
+	Reason string
+}
+
+// Error implements error.
+func (e *EABError) Error() string { return "acme: " + e.ClientDetail() }
+
+// ClientDetail is the problem detail sent to the client.
+func (e *EABError) ClientDetail() string { return "EAB credential " + e.KeyID + " " + e.Reason }
+
+// Unwrap returns ErrEABUnusable.
+func (e *EABError) Unwrap() error { return ErrEABUnusable }
+
 // EABBinding says which credential a new account is bound with and how many
 // accounts that credential may bind in total.
 type EABBinding struct {
@@ -41,13 +61,20 @@ type Store interface {
 	// RedeemNonce records the nonce (by an opaque id) as used until expires.
 	// It returns ErrNonceUsed if the id was already redeemed.
 	RedeemNonce(ctx context.Context, id string, expires time.Time) error
+	// RedeemNonceAndGetAccount does RedeemNonce and GetAccount together,
+	// in one round trip where the database allows it: the work of every
+	// kid-signed request (RFC 8555 §6.2, §6.5). The nonce is redeemed
+	// whether or not the account exists; fresh is false if it had been
+	// redeemed before, and with any error. err wraps ErrNotFound if there
+	// is no such account.
+	RedeemNonceAndGetAccount(ctx context.Context, nonceID string, expires time.Time, accountID int64) (acct *Account, fresh bool, err error)
 	// DeleteExpiredNonces forgets redeemed nonces whose expiry is before now.
 	DeleteExpiredNonces(ctx context.Context, now time.Time) error
 
 	// CreateAccount inserts a, binding it with the EAB credential in one
 	// transaction: the credential must be active, its contract active, and
 	// fewer than b.MaxAccounts accounts bound to it so far (else an error
-	// wrapping ErrEABUnusable saying which). a.ContractCode is set from the
+	// wrapping an *EABError saying which). a.ContractCode is set from the
 	// credential. Sets a.ID. A duplicate key thumbprint is ErrDuplicate.
 	// a.TermsAgreedAt and a.TermsOfService are stored as given.
 	CreateAccount(ctx context.Context, a *Account, b EABBinding) error
@@ -86,9 +113,13 @@ type Store interface {
 	// DeactivateAuthorization sets a pending or valid authorization to
 	// deactivated (ErrConflict otherwise).
 	DeactivateAuthorization(ctx context.Context, id int64) error
-	// StartChallenge moves a pending challenge to processing, if its
-	// authorization is pending (ErrConflict otherwise).
-	StartChallenge(ctx context.Context, challengeID int64) error
+	// StartChallenge moves a pending challenge to processing and records
+	// at as its ValidationStarted, if its authorization is pending and no
+	// other challenge of that authorization is processing or valid; the
+	// check and the change are atomic, so of concurrent starts of one
+	// authorization's challenges exactly one wins (ErrConflict for the
+	// others, and whenever the conditions do not hold).
+	StartChallenge(ctx context.Context, challengeID int64, at time.Time) error
 	// CompleteChallenge records the validation result: valid sets the
 	// challenge valid (validated=at) and its authorization valid with the
 	// new expiry authzExpires (at + Policy.AuthzReuse; required when
@@ -98,10 +129,23 @@ type Store interface {
 	// changed (ErrConflict otherwise).
 	CompleteChallenge(ctx context.Context, challengeID int64, valid bool, problem []byte, at, authzExpires time.Time) error
 
-	// BeginFinalize moves the order from pending to processing (the caller
-	// has checked all its authorizations are valid) and records at as
-	// Order.FinalizeStarted; ErrConflict if the stored status was not
-	// pending.
+	// FailInterruptedChallenges sets every processing challenge whose
+	// validation began before startedBefore invalid with the problem
+	// (JSON), and its authorization, if still pending, invalid too, in one
+	// transaction; it returns how many challenges it changed. Such a
+	// challenge's validation was interrupted (its process died, or its
+	// result could not be recorded).
+	//
+	// A later vetting hold will keep a challenge processing on purpose
+	// while an officer decides; it will be recorded on the challenge (a
+	// hold marker) and this sweep will skip held challenges.
+	FailInterruptedChallenges(ctx context.Context, startedBefore time.Time, problem []byte) (int64, error)
+
+	// BeginFinalize moves the order from pending to processing and
+	// records at as Order.FinalizeStarted, in one statement that also
+	// requires the order unexpired at at and every one of its (at least
+	// one) authorizations valid and unexpired at at (RFC 8555 §7.4: the
+	// order is ready); ErrConflict otherwise.
 	BeginFinalize(ctx context.Context, orderID int64, at time.Time) error
 	// FailOrder sets a processing order invalid with the problem (JSON).
 	FailOrder(ctx context.Context, orderID int64, problem []byte) error

@@ -110,6 +110,11 @@ type Challenge struct {
 	Token     string
 	Status    string // pending, processing, valid, invalid
 	Validated *time.Time
+	// ValidationStarted is when the current validation attempt began (the
+	// challenge became processing; Store.StartChallenge); nil before. A
+	// challenge processing for longer than Policy.ValidationTimeout plus a
+	// margin was interrupted, and Server.Run fails it.
+	ValidationStarted *time.Time
 	// Error is a problem document (JSON) when validation failed.
 	Error []byte
 }

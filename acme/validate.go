@@ -4,6 +4,16 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
+)
+
+// Recording a validation result (Server.complete) is tried completeAttempts
+// times, waiting completeBackoff before the second try and twice as long
+// before each next one, all within completeTimeout: a busy or briefly
+// unreachable database must not leave the challenge processing.
+const (
+	completeAttempts = 4
+	completeBackoff  = 100 * time.Millisecond
 )
 
 // validationJob is one challenge validation to run in the background.
@@ -38,8 +48,9 @@ func (s *Server) validate(bg context.Context, job validationJob) {
 }
 
 // validationProblem maps a validation error to the problem stored on the
-// challenge: its ProblemType() if it has one, else incorrectResponse; the
-// detail is the error's message (the validator writes it for clients).
+// challenge (RFC 8555 §7.1.5): its ProblemType() if it has one, else
+// incorrectResponse; the detail is its ClientDetail(), which the validator
+// writes for clients, and never the error's message.
 func validationProblem(err error) *problem {
 	typ := probIncorrectResponse
 	var pt problemTyper
@@ -48,16 +59,28 @@ func validationProblem(err error) *problem {
 			typ = t
 		}
 	}
+	detail := "the response did not satisfy the challenge"
+	var cd clientDetailer
+	hasDetail := errors.As(err, &cd)
+	if hasDetail {
+		detail = cd.ClientDetail()
+	}
 	if errors.Is(err, context.DeadlineExceeded) && typ == probIncorrectResponse {
 		typ = "connection"
+		if !hasDetail {
+			detail = "validation timed out"
+		}
 	}
-	return newProblem(typ, "%s", err.Error())
+	return newProblem(typ, "%s", detail)
 }
 
-// complete records the validation result (nil problem: valid). A valid
-// authorization expires Policy.AuthzReuse after its validation (BR §4.2.1
-// domain validation data reuse): until then FindReusableAuthz offers it to
-// new orders, and its object shows that expiry (RFC 8555 §7.1.4).
+// complete records the validation result (nil problem: valid), retrying a
+// failed write (see completeAttempts). A valid authorization expires
+// Policy.AuthzReuse after its validation (BR §4.2.1 domain validation data
+// reuse): until then FindReusableAuthz offers it to new orders, and its
+// object shows that expiry (RFC 8555 §7.1.4). A result that cannot be
+// recorded leaves the challenge processing until Run fails it as
+// interrupted.
 func (s *Server) complete(job validationJob, p *problem) {
 	ctx, cancel := context.WithTimeout(context.Background(), completeTimeout)
 	defer cancel()
@@ -69,10 +92,22 @@ func (s *Server) complete(job validationJob, p *problem) {
 	}
 	s.metrics.validation(job.typ, result)
 	at := s.clock()
-	err := s.store.CompleteChallenge(ctx, job.challengeID, p == nil, pj, at, at.Add(s.policy.AuthzReuse))
-	if err != nil {
-		s.log.Error("acme: record validation result", "challenge", job.challengeID, "err", err)
-		return
+	wait := completeBackoff
+	for attempt := 1; ; attempt++ {
+		err := s.store.CompleteChallenge(ctx, job.challengeID, p == nil, pj, at, at.Add(s.policy.AuthzReuse))
+		if err == nil {
+			break
+		}
+		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) || attempt == completeAttempts || ctx.Err() != nil {
+			s.log.Error("acme: record validation result", "challenge", job.challengeID, "attempts", attempt, "err", err)
+			return
+		}
+		s.log.Warn("acme: record validation result; retrying", "challenge", job.challengeID, "attempt", attempt, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait *= 2
 	}
 	s.log.Info("acme validation", "account", job.accountID, "challenge", job.challengeID,
 		"type", job.typ, "name", job.name, "result", result)

@@ -5,12 +5,15 @@
 // A migration file is named NNNN_description.sql, numbered from 0001 without
 // gaps; each dialect has the same numbers. A migration is never edited after
 // it has landed: a schema change is a new file. The store package applies
-// them in order, each in its own transaction, and records the version in the
-// schema_migrations table that 0001 creates.
+// them in order, each in its own transaction, and records the version and
+// the file's checksum in the schema_migrations table that 0001 creates; it
+// refuses to run on a database where an applied file has since changed.
 package migrations
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path"
@@ -38,6 +41,15 @@ type Migration struct {
 	Name string
 	// SQL is the file's content: one or more statements.
 	SQL string
+	// Checksum is the hex SHA-256 of SQL, recorded when the migration is
+	// applied so that a later edit of the file is detected.
+	Checksum string
+}
+
+// checksum returns the hex SHA-256 of a migration file's content.
+func checksum(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 var fileName = regexp.MustCompile(`^([0-9]{4})_[a-z0-9_]+\.sql$`)
@@ -67,7 +79,7 @@ func list(fsys fs.FS, dir string) ([]Migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("migrations: %w", err)
 		}
-		out = append(out, Migration{Version: v, Name: e.Name()[:len(e.Name())-len(".sql")], SQL: string(b)})
+		out = append(out, Migration{Version: v, Name: e.Name()[:len(e.Name())-len(".sql")], SQL: string(b), Checksum: checksum(b)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	for i, m := range out {

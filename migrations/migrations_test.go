@@ -107,5 +107,15 @@ func TestListRejects(t *testing.T) {
 		if len(ms) != 2 || ms[0].Name != "0001_init" || ms[1].Version != 2 || ms[1].SQL != "B" {
 			t.Errorf("got %+v, want 0001_init then 0002_more", ms)
 		}
+		// SHA-256 of "A" and of "B".
+		wantSums := []string{
+			"559aead08264d5795d3909718cdd05abd49572e84fe55590eef31a88a08fdffd",
+			"df7e70e5021544f4834bbee64a9e3789febc4be81470df629cad6ddb03320a5c",
+		}
+		for i, m := range ms {
+			if m.Checksum != wantSums[i] {
+				t.Errorf("%s checksum: got %s, want %s", m.Name, m.Checksum, wantSums[i])
+			}
+		}
 	})
 }

@@ -47,20 +47,20 @@ func (s *core) CreateAccount(ctx context.Context, a *acme.Account, b acme.EABBin
 			WHERE e.key_id = $1 FOR UPDATE OF e`, b.KeyID).Scan(&credStatus, &contract, &contractStatus)
 		switch {
 		case errors.Is(err, errNoRows):
-			return fmt.Errorf("store: eab credential %q: unknown kid: %w", b.KeyID, acme.ErrEABUnusable)
+			return eabRefused(b.KeyID, "is unknown")
 		case err != nil:
 			return fmt.Errorf("store: creating account: %w", err)
 		case credStatus != vetting.CredentialActive:
-			return fmt.Errorf("store: eab credential %q: revoked: %w", b.KeyID, acme.ErrEABUnusable)
+			return eabRefused(b.KeyID, "is revoked")
 		case contractStatus != vetting.ContractActive:
-			return fmt.Errorf("store: eab credential %q: contract %s: %w", b.KeyID, contractStatus, acme.ErrEABUnusable)
+			return eabRefused(b.KeyID, "belongs to a contract that is "+contractStatus)
 		}
 		var bound int
 		if err := c.queryRow(ctx, `SELECT count(*) FROM accounts WHERE eab_key_id = $1`, b.KeyID).Scan(&bound); err != nil {
 			return fmt.Errorf("store: creating account: %w", err)
 		}
 		if bound >= maxAccounts {
-			return fmt.Errorf("store: eab credential %q: already bound to %d account(s): %w", b.KeyID, bound, acme.ErrEABUnusable)
+			return eabRefused(b.KeyID, fmt.Sprintf("already binds %s (the limit)", plural(bound, "account")))
 		}
 		err = c.queryRow(ctx, `INSERT INTO accounts (status, contact, key_jwk, key_thumbprint, contract_code, eab_key_id,
 			terms_agreed_at, terms_of_service, created_at)
@@ -146,4 +146,18 @@ func (s *core) ChangeAccountKey(ctx context.Context, id int64, oldThumbprint str
 		return missOrConflict(ctx, c, "accounts", "id", id, fmt.Sprintf("changing key of account %d", id), acme.ErrNotFound, acme.ErrConflict)
 	}
 	return nil
+}
+
+// eabRefused is CreateAccount's refusal of the credential kid for the
+// reason (see acme.EABError).
+func eabRefused(kid, reason string) error {
+	return fmt.Errorf("store: creating account: %w", &acme.EABError{KeyID: kid, Reason: reason})
+}
+
+// plural returns "1 account", "2 accounts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

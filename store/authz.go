@@ -13,7 +13,7 @@ import (
 // one row per challenge (or one row with NULL challenge columns), ordered
 // by authorization then challenge id. A WHERE clause on "a" follows.
 const authzWithChallenges = `SELECT a.id, a.account_id, a.identifier_type, a.identifier_value, a.status, a.expires, a.created_at,
-	c.id, c.type, c.token, c.status, c.validated, c.error
+	c.id, c.type, c.token, c.status, c.validated, c.error, c.validation_started_at
 	FROM authorizations a LEFT JOIN challenges c ON c.authz_id = a.id
 	WHERE `
 
@@ -29,7 +29,7 @@ func scanAuthzs(r rows) (map[int64]*acme.Authorization, []int64, error) {
 		var chType, chToken, chStatus *string
 		var ch acme.Challenge
 		if err := r.Scan(&a.ID, &a.AccountID, &a.Identifier.Type, &a.Identifier.Value, &a.Status, &a.Expires, &a.CreatedAt,
-			&chID, &chType, &chToken, &chStatus, &ch.Validated, &ch.Error); err != nil {
+			&chID, &chType, &chToken, &chStatus, &ch.Validated, &ch.Error, &ch.ValidationStarted); err != nil {
 			return nil, nil, err
 		}
 		got := byID[a.ID]
@@ -114,8 +114,9 @@ func (s *core) GetAuthorization(ctx context.Context, id int64) (*acme.Authorizat
 // GetChallenge returns the challenge, or acme.ErrNotFound.
 func (s *core) GetChallenge(ctx context.Context, id int64) (*acme.Challenge, error) {
 	var ch acme.Challenge
-	err := s.db.reader().queryRow(ctx, `SELECT id, authz_id, type, token, status, validated, error FROM challenges WHERE id = $1`, id).
-		Scan(&ch.ID, &ch.AuthzID, &ch.Type, &ch.Token, &ch.Status, &ch.Validated, &ch.Error)
+	err := s.db.reader().queryRow(ctx, `SELECT id, authz_id, type, token, status, validated, error, validation_started_at
+		FROM challenges WHERE id = $1`, id).
+		Scan(&ch.ID, &ch.AuthzID, &ch.Type, &ch.Token, &ch.Status, &ch.Validated, &ch.Error, &ch.ValidationStarted)
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("challenge %d", id), acme.ErrNotFound)
 	}
@@ -136,13 +137,25 @@ func (s *core) DeactivateAuthorization(ctx context.Context, id int64) error {
 	return nil
 }
 
-// StartChallenge moves a pending challenge of a pending authorization to
-// processing (RFC 8555 §7.5.1); acme.ErrConflict otherwise.
-func (s *core) StartChallenge(ctx context.Context, challengeID int64) error {
+// StartChallenge moves a pending challenge to processing, recording at as
+// the start of its validation (RFC 8555 §7.5.1), if its authorization is
+// pending and no other challenge of the authorization is processing or
+// valid; acme.ErrConflict otherwise. One statement: it first locks every
+// challenge of the authorization (FOR UPDATE; SQLite's writes are
+// exclusive anyway), so that of concurrent starts of sibling challenges,
+// which update different rows, the later ones wait and then read the
+// siblings as the first one left them (in READ COMMITTED a locking read
+// returns the newest row versions).
+func (s *core) StartChallenge(ctx context.Context, challengeID int64, at time.Time) error {
 	c := s.db.writer()
-	n, err := c.exec(ctx, `UPDATE challenges SET status = 'processing'
+	n, err := c.exec(ctx, `WITH siblings AS (
+			SELECT id, status FROM challenges
+			WHERE authz_id = (SELECT authz_id FROM challenges WHERE id = $1) FOR UPDATE)
+		UPDATE challenges SET status = 'processing', validation_started_at = $2
 		WHERE id = $1 AND status = 'pending'
-		AND EXISTS (SELECT 1 FROM authorizations a WHERE a.id = challenges.authz_id AND a.status = 'pending')`, challengeID)
+		AND EXISTS (SELECT 1 FROM authorizations a WHERE a.id = challenges.authz_id AND a.status = 'pending')
+		AND NOT EXISTS (SELECT 1 FROM siblings WHERE siblings.id <> $1 AND siblings.status IN ('processing', 'valid'))`,
+		challengeID, norm(at))
 	if err != nil {
 		return fmt.Errorf("store: starting challenge %d: %w", challengeID, err)
 	}
@@ -150,6 +163,38 @@ func (s *core) StartChallenge(ctx context.Context, challengeID int64) error {
 		return missOrConflict(ctx, c, "challenges", "id", challengeID, fmt.Sprintf("starting challenge %d", challengeID), acme.ErrNotFound, acme.ErrConflict)
 	}
 	return nil
+}
+
+// FailInterruptedChallenges sets every processing challenge whose
+// validation began before startedBefore invalid with the problem document,
+// and the still pending authorizations of those challenges invalid, in one
+// transaction; it returns how many challenges it changed. Authorizations
+// are updated first, as CompleteChallenge does, so that a late completion
+// of one of these challenges waits for this transaction and then finds its
+// challenge no longer processing (acme.ErrConflict).
+//
+// A later vetting hold will keep challenges processing on purpose while an
+// officer decides. It is to mark them (a hold column on challenges), and
+// both statements here are to add "AND the challenge is not held": a held
+// challenge is not interrupted however long it waits.
+func (s *core) FailInterruptedChallenges(ctx context.Context, startedBefore time.Time, problem []byte) (int64, error) {
+	cutoff := norm(startedBefore)
+	var n int64
+	err := s.db.inTx(ctx, func(c conn) error {
+		_, err := c.exec(ctx, `UPDATE authorizations SET status = 'invalid'
+			WHERE status = 'pending' AND id IN (SELECT authz_id FROM challenges
+				WHERE status = 'processing' AND validation_started_at < $1)`, cutoff)
+		if err != nil {
+			return err
+		}
+		n, err = c.exec(ctx, `UPDATE challenges SET status = 'invalid', error = $2
+			WHERE status = 'processing' AND validation_started_at < $1`, cutoff, problem)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: failing interrupted challenges: %w", err)
+	}
+	return n, nil
 }
 
 // CompleteChallenge records a validation result (RFC 8555 §7.5.1, §8): the

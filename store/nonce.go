@@ -63,6 +63,25 @@ func (s *core) RedeemNonce(ctx context.Context, id string, expires time.Time) er
 	return nil
 }
 
+// RedeemNonceAndGetAccount redeems nonce id (as RedeemNonce) and returns
+// the account (as GetAccount): fresh is false if the nonce had been
+// redeemed before (false too with any error); err wraps acme.ErrNotFound
+// if there is no account. The nonce is redeemed either way. This is the two statements in sequence;
+// Postgres does both in one round trip.
+func (s *core) RedeemNonceAndGetAccount(ctx context.Context, id string, expires time.Time, accountID int64) (*acme.Account, bool, error) {
+	fresh := true
+	if err := s.RedeemNonce(ctx, id, expires); errors.Is(err, acme.ErrNonceUsed) {
+		fresh = false
+	} else if err != nil {
+		return nil, false, err
+	}
+	a, err := s.GetAccount(ctx, accountID)
+	if err != nil {
+		return nil, false, err
+	}
+	return a, fresh, nil
+}
+
 // DeleteExpiredNonces forgets redeemed nonces that expired before now.
 func (s *core) DeleteExpiredNonces(ctx context.Context, now time.Time) error {
 	if _, err := s.db.writer().exec(ctx, `DELETE FROM used_nonces WHERE expires < $1`, norm(now)); err != nil {

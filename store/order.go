@@ -196,12 +196,19 @@ func (s *core) ListOrderIDs(ctx context.Context, accountID int64, afterID int64,
 	return ids, nil
 }
 
-// BeginFinalize moves a pending order to processing (RFC 8555 §7.4),
-// recording at as the time finalization began; acme.ErrConflict if its
-// stored status is not pending.
+// BeginFinalize moves a ready order to processing (RFC 8555 §7.4),
+// recording at as the time finalization began. Ready is checked by the
+// same statement: stored status pending, not expired at at, at least one
+// authorization and every one of them valid and not expired at at. So an
+// authorization deactivated (or an order expiring) after the caller read
+// them cannot be finalized; acme.ErrConflict.
 func (s *core) BeginFinalize(ctx context.Context, orderID int64, at time.Time) error {
 	return s.orderTransition(ctx, orderID, "finalizing",
-		`UPDATE orders SET stored_status = 'processing', finalize_started_at = $2 WHERE id = $1 AND stored_status = 'pending'`,
+		`UPDATE orders SET stored_status = 'processing', finalize_started_at = $2
+		WHERE id = $1 AND stored_status = 'pending' AND expires > $2
+		AND EXISTS (SELECT 1 FROM order_authorizations oa WHERE oa.order_id = orders.id)
+		AND NOT EXISTS (SELECT 1 FROM order_authorizations oa JOIN authorizations a ON a.id = oa.authz_id
+			WHERE oa.order_id = orders.id AND (a.status <> 'valid' OR a.expires <= $2))`,
 		s.stamp(at))
 }
 

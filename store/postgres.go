@@ -76,6 +76,10 @@ func openPostgres(ctx context.Context, dsn string, maxConns int, clock func() ti
 // lock makes concurrent Migrate calls (from several processes) safe: one
 // applies, the others then find nothing to do.
 func (p *Postgres) Migrate(ctx context.Context) ([]string, error) {
+	ms, err := dialectMigrations(migrations.Postgres)
+	if err != nil {
+		return nil, err
+	}
 	c, err := p.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrate: %w", err)
@@ -84,9 +88,7 @@ func (p *Postgres) Migrate(ctx context.Context) ([]string, error) {
 	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1)", migrateLockID); err != nil {
 		return nil, fmt.Errorf("store: migrate: taking the migration lock: %w", err)
 	}
-	applied, err := migrate(ctx, pgDB{c}, migrations.Postgres,
-		`SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'`,
-		p.now)
+	applied, err := migrate(ctx, pgDB{c}, ms, postgresMigrationsExist, p.now)
 	if _, uerr := c.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrateLockID); uerr != nil {
 		// A connection that still holds the lock must not go back to the pool.
 		c.Conn().Close(context.Background())
@@ -95,6 +97,48 @@ func (p *Postgres) Migrate(ctx context.Context) ([]string, error) {
 		}
 	}
 	return applied, err
+}
+
+// RedeemNonceAndGetAccount redeems nonce id and reads the account in one
+// statement, hence one round trip (see acme.Store): a data-modifying WITH
+// runs exactly once whatever the main query returns, so the nonce is
+// redeemed even when there is no such account.
+func (p *Postgres) RedeemNonceAndGetAccount(ctx context.Context, id string, expires time.Time, accountID int64) (*acme.Account, bool, error) {
+	var inserted int
+	a, err := scanAccount(prefixRow{pgConn{p.pool}.queryRow(ctx, `WITH redeemed AS (
+			INSERT INTO used_nonces (id, expires) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING 1)
+		SELECT (SELECT count(*) FROM redeemed), `+accountColumns+` FROM accounts WHERE id = $3`,
+		id, norm(expires), accountID), &inserted})
+	if errors.Is(err, errNoRows) {
+		return nil, false, fmt.Errorf("store: account %d: %w", accountID, acme.ErrNotFound)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: redeeming nonce and reading account %d: %w", accountID, err)
+	}
+	return a, inserted == 1, nil
+}
+
+// prefixRow scans its first column into dest and the rest as its caller
+// asks.
+type prefixRow struct {
+	r    row
+	dest any
+}
+
+func (p prefixRow) Scan(dest ...any) error { return p.r.Scan(append([]any{p.dest}, dest...)...) }
+
+// postgresMigrationsExist counts the schema_migrations tables (0 or 1) of
+// the current schema.
+const postgresMigrationsExist = `SELECT count(*) FROM pg_catalog.pg_tables
+	WHERE schemaname = current_schema() AND tablename = 'schema_migrations'`
+
+// Pending implements Backend.
+func (p *Postgres) Pending(ctx context.Context) ([]string, error) {
+	ms, err := dialectMigrations(migrations.Postgres)
+	if err != nil {
+		return nil, err
+	}
+	return pending(ctx, p.core.db, ms, postgresMigrationsExist)
 }
 
 // Ping checks that the database answers.

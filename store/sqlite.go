@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -60,6 +62,9 @@ func openSQLite(ctx context.Context, path string, maxReaders int, clock func() t
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("store: sqlite: %q is not a database file path", path)
 	}
+	if err := prepareSQLiteFiles(path); err != nil {
+		return nil, err
+	}
 	if maxReaders <= 0 {
 		maxReaders = max(4, runtime.NumCPU())
 	}
@@ -102,13 +107,59 @@ func openSQLite(ctx context.Context, path string, maxReaders int, clock func() t
 	return &SQLite{core: newCore(sqliteDB{write: write, read: read}, clock), write: write, read: read}, nil
 }
 
+// sqliteFileMode is the mode of the database file and of its -wal and -shm
+// files: they hold the EAB HMAC keys and the nonce key.
+const sqliteFileMode fs.FileMode = 0o600
+
+// prepareSQLiteFiles creates the database file with mode 0600 if it does
+// not exist, before the driver opens it (the driver would create it with
+// 0644 less the umask), and refuses an existing one that group or others
+// may access. Existing -wal and -shm files are set to 0600; SQLite creates
+// missing ones with the database file's mode.
+func prepareSQLiteFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, sqliteFileMode)
+	if err != nil {
+		return fmt.Errorf("store: sqlite: %w", err)
+	}
+	fi, err := f.Stat()
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("store: sqlite: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("store: sqlite: database file %s has mode %04o: group and others may read it, and it holds EAB and nonce keys; run chmod 600 %s",
+			path, perm, path)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Chmod(path+suffix, sqliteFileMode); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: sqlite: %w", err)
+		}
+	}
+	return nil
+}
+
 // Migrate applies the SQLite migrations not yet applied, each in its own
 // (immediate, hence exclusive among writers) transaction, and returns the
 // names of those it applied.
 func (s *SQLite) Migrate(ctx context.Context) ([]string, error) {
-	return migrate(ctx, s.db, migrations.SQLite,
-		`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`, s.now)
+	ms, err := dialectMigrations(migrations.SQLite)
+	if err != nil {
+		return nil, err
+	}
+	return migrate(ctx, s.db, ms, sqliteMigrationsExist, s.now)
 }
+
+// Pending implements Backend.
+func (s *SQLite) Pending(ctx context.Context) ([]string, error) {
+	ms, err := dialectMigrations(migrations.SQLite)
+	if err != nil {
+		return nil, err
+	}
+	return pending(ctx, s.db, ms, sqliteMigrationsExist)
+}
+
+// sqliteMigrationsExist counts the schema_migrations tables (0 or 1).
+const sqliteMigrationsExist = `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
 
 // Ping checks that the database file can be used.
 func (s *SQLite) Ping(ctx context.Context) error {

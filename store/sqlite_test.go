@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,4 +136,99 @@ func TestOpenRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSQLiteFileMode checks that the database file, which holds the EAB
+// HMAC keys and the nonce key, and its -wal and -shm files are readable by
+// their owner only, and that a database file others may read is refused.
+func TestSQLiteFileMode(t *testing.T) {
+	mode := func(t *testing.T, path string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatalf("stat: %v", err)
+		}
+		return fi.Mode().Perm()
+	}
+	t.Run("new database", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "new.db")
+		s, err := store.OpenSQLite(t.Context(), path)
+		if err != nil {
+			t.Fatalf("OpenSQLite: %v", err)
+		}
+		defer s.Close()
+		if _, err := s.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			if got := mode(t, p); got != 0o600 {
+				t.Errorf("mode of %s: got %04o, want 0600", filepath.Base(p), got)
+			}
+		}
+	})
+	t.Run("left-over wal and shm", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "leftover.db")
+		for _, p := range []string{path + "-wal", path + "-shm"} {
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(p, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := store.OpenSQLite(t.Context(), path)
+		if err != nil {
+			t.Fatalf("OpenSQLite: %v", err)
+		}
+		defer s.Close()
+		if _, err := s.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			if got := mode(t, p); got != 0o600 {
+				t.Errorf("mode of %s: got %04o, want 0600", filepath.Base(p), got)
+			}
+		}
+	})
+	t.Run("existing database", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "existing.db")
+		s, err := store.OpenSQLite(t.Context(), path)
+		if err != nil {
+			t.Fatalf("OpenSQLite: %v", err)
+		}
+		if _, err := s.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+		s.Close()
+		tests := []struct {
+			mode    os.FileMode
+			refused bool
+		}{
+			{0o644, true},
+			{0o640, true},
+			{0o604, true},
+			{0o620, true},
+			{0o600, false},
+		}
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%04o", tt.mode), func(t *testing.T) {
+				if err := os.Chmod(path, tt.mode); err != nil {
+					t.Fatal(err)
+				}
+				defer os.Chmod(path, 0o600)
+				s, err := store.OpenSQLite(t.Context(), path)
+				if err == nil {
+					s.Close()
+				}
+				switch {
+				case tt.refused && err == nil:
+					t.Errorf("OpenSQLite: got nil error, want a refusal")
+				case !tt.refused && err != nil:
+					t.Errorf("OpenSQLite: got %v, want nil", err)
+				case tt.refused && tt.mode&0o077 != 0 && !strings.Contains(err.Error(), "chmod 600 "+path):
+					t.Errorf("OpenSQLite: got %q, want it to say chmod 600 %s", err, path)
+				}
+			})
+		}
+	})
 }

@@ -28,6 +28,10 @@ type Backend interface {
 	// Migrate applies the embedded migrations not yet applied and returns
 	// their names (e.g. "0001_init"), none if the schema is current.
 	Migrate(ctx context.Context) ([]string, error)
+	// Pending returns the names of the embedded migrations the database
+	// has not applied yet (none when the schema is current), without
+	// changing anything.
+	Pending(ctx context.Context) ([]string, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the connections.

@@ -71,6 +71,11 @@ type kindError struct {
 
 func (e *kindError) Error() string { return e.msg }
 
+// ClientDetail is the message without the package prefix, for the ACME
+// problem detail: it names only what the caller sent (a kid, a contract
+// code) and the record's state, never the wrapped cause.
+func (e *kindError) ClientDetail() string { return strings.TrimPrefix(e.msg, "vetting: ") }
+
 func (e *kindError) Unwrap() []error {
 	if e.cause != nil {
 		return []error{e.kind, e.cause}

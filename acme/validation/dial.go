@@ -56,7 +56,7 @@ func (v *Validator) dial(ctx context.Context, addrs []netip.Addr, port int) (net
 			return conn, nil
 		}
 		v.log.DebugContext(ctx, "validation: dial failed", "addr", target, "err", err)
-		last = netProblem(ctx, err, ProblemConnection, "connecting to "+target)
+		last = netProblem(ctx, err, ProblemConnection, "connecting to", target)
 		if ctx.Err() != nil {
 			break
 		}
@@ -67,28 +67,29 @@ func (v *Validator) dial(ctx context.Context, addrs []netip.Addr, port int) (net
 	return nil, last
 }
 
-// netProblem turns a network error that happened while doing what ("connecting
-// to 1.2.3.4:80") into a problem of type typ with a client-safe detail.
-func netProblem(ctx context.Context, err error, typ, what string) *Error {
+// netProblem turns a network error that happened while doing op ("connecting
+// to", "fetching") to target (an address or URL) into a problem of type typ
+// with a client-safe detail, e.g. "connection refused by 192.0.2.1:80".
+func netProblem(ctx context.Context, err error, typ, op, target string) *Error {
 	var perr *Error
 	if errors.As(err, &perr) {
 		return perr
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return problemCause(ctxErr, typ, "%s %s", ctxWords(ctxErr), what)
+		return problemCause(ctxErr, typ, "%s %s %s", ctxWords(ctxErr), op, target)
 	}
 	var netErr net.Error
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		return problemCause(err, typ, "%s %s", ctxWords(err), what)
+		return problemCause(err, typ, "%s %s %s", ctxWords(err), op, target)
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return problemCause(err, typ, "timeout %s", what)
+		return problemCause(err, typ, "timeout %s %s", op, target)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return problemCause(err, typ, "connection refused %s", what)
+		return problemCause(err, typ, "connection refused by %s", target)
 	case errors.Is(err, syscall.ECONNRESET):
-		return problemCause(err, typ, "connection reset %s", what)
+		return problemCause(err, typ, "connection reset by %s", target)
 	case errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTUNREACH):
-		return problemCause(err, typ, "network unreachable %s", what)
+		return problemCause(err, typ, "network unreachable %s %s", op, target)
 	}
-	return problemCause(err, typ, "error %s", what)
+	return problemCause(err, typ, "error %s %s", op, target)
 }

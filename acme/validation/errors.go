@@ -32,6 +32,12 @@ func (e *Error) Error() string {
 	return "validation: " + e.Detail
 }
 
+// ClientDetail returns e.Detail: the problem detail the ACME server sends
+// (RFC 8555 §6.7), without the "validation: " of Error.
+func (e *Error) ClientDetail() string {
+	return e.Detail
+}
+
 // ProblemType returns the RFC 8555 error type suffix of e; the ACME server
 // uses it for the challenge's error (RFC 8555 §7.1.5).
 func (e *Error) ProblemType() string {

@@ -135,14 +135,14 @@ func fetchProblem(ctx context.Context, err error, u *url.URL) *Error {
 	if errors.As(err, &perr) {
 		return perr
 	}
-	what := "fetching " + truncate(u.Redacted(), 256)
+	target := truncate(u.Redacted(), 256)
 	var alert tls.AlertError
 	var recordErr tls.RecordHeaderError
 	if u.Scheme == "https" && ctx.Err() == nil &&
 		(errors.As(err, &alert) || errors.As(err, &recordErr) || strings.Contains(err.Error(), "tls: ")) {
-		return problemCause(err, ProblemTLS, "TLS error %s", what)
+		return problemCause(err, ProblemTLS, "TLS error fetching %s", target)
 	}
-	return netProblem(ctx, err, ProblemConnection, what)
+	return netProblem(ctx, err, ProblemConnection, "fetching", target)
 }
 
 // redirectTarget checks the Location of a redirect from base and returns the

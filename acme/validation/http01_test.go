@@ -149,7 +149,7 @@ func TestHTTP01Network(t *testing.T) {
 			httpPort:   freePort,
 			host:       "closed.test",
 			wantType:   ProblemConnection,
-			wantDetail: "connection refused connecting to 127.0.0.1:",
+			wantDetail: "connection refused by 127.0.0.1:",
 		},
 		{
 			name:       "NXDOMAIN",

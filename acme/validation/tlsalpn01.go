@@ -58,7 +58,7 @@ func (v *Validator) validateTLSALPN01(ctx context.Context, name, keyAuth string)
 		if ctx.Err() == nil && (errors.As(err, &alert) || errors.As(err, &recordErr) || strings.Contains(err.Error(), "tls: ")) {
 			return problemCause(err, ProblemTLS, "TLS handshake with %s (SNI %s) failed: %s", target, name, truncate(err.Error(), 200))
 		}
-		return netProblem(ctx, err, ProblemConnection, "during TLS handshake with "+target)
+		return netProblem(ctx, err, ProblemConnection, "during the TLS handshake with", target)
 	}
 	state := tc.ConnectionState()
 	if state.NegotiatedProtocol != acmeTLS1 {

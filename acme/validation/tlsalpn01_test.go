@@ -159,7 +159,7 @@ func TestTLSALPN01Network(t *testing.T) {
 	t.Run("nothing listening", func(t *testing.T) {
 		v := newValidator(t, dns, Options{TLSALPNPort: freePort(t), AllowPrivate: true})
 		err := v.Validate(t.Context(), ChallengeTLSALPN01, "alpn.test", testToken, testKeyAuth)
-		checkProblem(t, err, ProblemConnection, "connection refused connecting to 127.0.0.1:")
+		checkProblem(t, err, ProblemConnection, "connection refused by 127.0.0.1:")
 	})
 	t.Run("plain TCP server", func(t *testing.T) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -127,4 +127,11 @@ func TestErrorMethods(t *testing.T) {
 	if got, want := err.Error(), "validation: canceled fetching x"; got != want {
 		t.Errorf("Error: got %q, want %q", got, want)
 	}
+	var cd interface{ ClientDetail() string }
+	if !errors.As(err, &cd) {
+		t.Fatalf("errors.As ClientDetail: got false, want true")
+	}
+	if got, want := cd.ClientDetail(), "canceled fetching x"; got != want {
+		t.Errorf("ClientDetail: got %q, want %q", got, want)
+	}
 }

@@ -50,6 +50,26 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Backend, error) {
 	return store.Open(ctx, store.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN, MaxConns: cfg.Database.MaxConns})
 }
 
+// prepareSchema migrates the database when the configuration says so
+// (dev mode does), and otherwise refuses a database with pending
+// migrations, telling the operator to run `kakuin migrate`. It returns the
+// migrations it applied.
+func prepareSchema(ctx context.Context, cfg *config.Config, db store.Backend) error {
+	if *cfg.Database.MigrateOnStart {
+		_, err := db.Migrate(ctx)
+		return err
+	}
+	pending, err := db.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("the %s database has %d migration(s) not applied (%s): run `kakuin migrate` with the same --config/--data/--db-* flags first",
+			cfg.Database.Driver, len(pending), strings.Join(pending, ", "))
+	}
+	return nil
+}
+
 // app is what an administrative subcommand works with.
 type app struct {
 	store   store.Backend
@@ -67,11 +87,9 @@ func openApp(ctx context.Context, env *cliEnv, cf *commonFlags) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	if *cfg.Database.MigrateOnStart {
-		if _, err := db.Migrate(ctx); err != nil {
-			db.Close()
-			return nil, err
-		}
+	if err := prepareSchema(ctx, cfg, db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return &app{store: db, vetting: vetting.New(vetting.Options{Store: db})}, nil
 }

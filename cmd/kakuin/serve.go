@@ -41,19 +41,16 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	logger := newLogger(env, cfg)
 
+	if err := checkCAExists(cfg); err != nil {
+		return err
+	}
 	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if *cfg.Database.MigrateOnStart {
-		applied, err := db.Migrate(ctx)
-		if err != nil {
-			return err
-		}
-		if len(applied) > 0 {
-			logger.Info("migrations applied", "versions", applied)
-		}
+	if err := prepareSchema(ctx, cfg, db); err != nil {
+		return err
 	}
 
 	authority, err := loadCA(cfg, db, logger)
@@ -165,13 +162,19 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
+// checkCAExists refuses to start a non-dev server whose CA hierarchy has
+// not been created, before anything is written.
+func checkCAExists(cfg *config.Config) error {
+	if _, err := os.Stat(filepath.Join(cfg.CA.Dir, ca.IssuerRoot+".pem")); errors.Is(err, fs.ErrNotExist) && !cfg.Dev {
+		return fmt.Errorf("no CA hierarchy in %s: run `kakuin init` first (or start with --dev)", cfg.CA.Dir)
+	}
+	return nil
+}
+
 // loadCA loads the CA hierarchy, creating a dev hierarchy on the first dev
 // start.
 func loadCA(cfg *config.Config, db ca.Store, logger *slog.Logger) (*ca.Authority, error) {
 	if _, err := os.Stat(filepath.Join(cfg.CA.Dir, ca.IssuerRoot+".pem")); errors.Is(err, fs.ErrNotExist) {
-		if !cfg.Dev {
-			return nil, fmt.Errorf("no CA hierarchy in %s: run `kakuin init` first (or start with --dev)", cfg.CA.Dir)
-		}
 		if err := ca.Init(caInitOptions(cfg)); err != nil {
 			return nil, err
 		}

@@ -5,6 +5,9 @@
 CREATE TABLE schema_migrations (
     version    integer     PRIMARY KEY,
     name       text        NOT NULL,
+    -- checksum: hex SHA-256 of the migration file as applied; Migrate
+    -- refuses to run when a file no longer matches it.
+    checksum   text        NOT NULL,
     applied_at timestamptz NOT NULL
 );
 
@@ -94,9 +97,14 @@ CREATE TABLE challenges (
     token     text        NOT NULL,
     status    text        NOT NULL CHECK (status IN ('pending', 'processing', 'valid', 'invalid')),
     validated timestamptz,
-    error     bytea -- problem document (JSON)
+    error     bytea, -- problem document (JSON)
+    -- validation_started_at: when the current validation attempt began
+    -- (the challenge became processing); NULL before.
+    validation_started_at timestamptz
 );
 CREATE INDEX challenges_authz ON challenges (authz_id);
+-- FailInterruptedChallenges: processing challenges by when validation began.
+CREATE INDEX challenges_processing ON challenges (validation_started_at) WHERE status = 'processing';
 
 -- serials: every serial number, reserved before anything is signed with it.
 CREATE TABLE serials (

@@ -9,6 +9,9 @@
 CREATE TABLE schema_migrations (
     version    INTEGER PRIMARY KEY,
     name       TEXT    NOT NULL,
+    -- checksum: hex SHA-256 of the migration file as applied; Migrate
+    -- refuses to run when a file no longer matches it.
+    checksum   TEXT    NOT NULL,
     applied_at TEXT    NOT NULL
 ) STRICT;
 
@@ -98,9 +101,14 @@ CREATE TABLE challenges (
     token     TEXT    NOT NULL,
     status    TEXT    NOT NULL CHECK (status IN ('pending', 'processing', 'valid', 'invalid')),
     validated TEXT,
-    error     BLOB -- problem document (JSON)
+    error     BLOB, -- problem document (JSON)
+    -- validation_started_at: when the current validation attempt began
+    -- (the challenge became processing); NULL before.
+    validation_started_at TEXT
 ) STRICT;
 CREATE INDEX challenges_authz ON challenges (authz_id);
+-- FailInterruptedChallenges: processing challenges by when validation began.
+CREATE INDEX challenges_processing ON challenges (validation_started_at) WHERE status = 'processing';
 
 -- serials: every serial number, reserved before anything is signed with it.
 CREATE TABLE serials (

@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,15 +145,15 @@ func testEAB(t *testing.T, b store.Backend) {
 		kid         string
 		maxAccounts int
 		creates     int    // accounts created successfully before the failing one
-		wantDetail  string // in the error of the next CreateAccount; "" means it succeeds
+		wantReason  string // acme.EABError.Reason of the next CreateAccount
 	}{
-		{"max 1", credential(t, b, active.Code).KeyID, 1, 1, "already bound to 1 account(s)"},
-		{"max 2", credential(t, b, active.Code).KeyID, 2, 2, "already bound to 2 account(s)"},
-		{"max 0 means 1", credential(t, b, active.Code).KeyID, 0, 1, "already bound to 1 account(s)"},
-		{"unknown kid", "no-such-kid", 1, 0, "unknown kid"},
-		{"revoked credential", revoked.KeyID, 1, 0, "revoked"},
-		{"suspended contract", credential(t, b, suspended.Code).KeyID, 1, 0, "contract suspended"},
-		{"ended contract", credential(t, b, ended.Code).KeyID, 1, 0, "contract ended"},
+		{"max 1", credential(t, b, active.Code).KeyID, 1, 1, "already binds 1 account (the limit)"},
+		{"max 2", credential(t, b, active.Code).KeyID, 2, 2, "already binds 2 accounts (the limit)"},
+		{"max 0 means 1", credential(t, b, active.Code).KeyID, 0, 1, "already binds 1 account (the limit)"},
+		{"unknown kid", "no-such-kid", 1, 0, "is unknown"},
+		{"revoked credential", revoked.KeyID, 1, 0, "is revoked"},
+		{"suspended contract", credential(t, b, suspended.Code).KeyID, 1, 0, "belongs to a contract that is suspended"},
+		{"ended contract", credential(t, b, ended.Code).KeyID, 1, 0, "belongs to a contract that is ended"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,8 +164,12 @@ func testEAB(t *testing.T, b store.Backend) {
 			a := newAccount()
 			err := b.CreateAccount(ctx(t), a, bind)
 			wantErr(t, "CreateAccount over the limit", err, acme.ErrEABUnusable)
-			if !strings.Contains(err.Error(), tt.wantDetail) {
-				t.Errorf("CreateAccount: got error %q, want it to say %q", err, tt.wantDetail)
+			var eabErr *acme.EABError
+			if !errors.As(err, &eabErr) {
+				t.Fatalf("CreateAccount: got error %v, want an *acme.EABError", err)
+			}
+			if eabErr.KeyID != tt.kid || eabErr.Reason != tt.wantReason {
+				t.Errorf("CreateAccount: got EABError{%q, %q}, want {%q, %q}", eabErr.KeyID, eabErr.Reason, tt.kid, tt.wantReason)
 			}
 			if a.ID != 0 || a.ContractCode != "" {
 				t.Errorf("failed CreateAccount: got ID %d, contract %q, want them unset", a.ID, a.ContractCode)

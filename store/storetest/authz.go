@@ -132,7 +132,7 @@ func testAuthorizations(t *testing.T, b store.Backend) {
 // validate starts and completes a challenge.
 func validate(t *testing.T, b store.Backend, challengeID int64, valid bool) {
 	t.Helper()
-	wantErr(t, "StartChallenge", b.StartChallenge(ctx(t), challengeID), nil)
+	wantErr(t, "StartChallenge", b.StartChallenge(ctx(t), challengeID, t0), nil)
 	var problem []byte
 	if !valid {
 		problem = []byte(`{"type":"urn:ietf:params:acme:error:incorrectResponse"}`)

@@ -20,10 +20,21 @@ func newCert(serial string) *acme.Certificate {
 		CreatedAt: t0}
 }
 
-// ready creates an order and moves it to processing.
+// readyOrder creates an order whose authorizations are all valid (from t0
+// to t0 + reuse).
+func readyOrder(t *testing.T, b store.Backend, accountID int64, names ...string) (*acme.Order, []*acme.Authorization) {
+	t.Helper()
+	o, azs := order(t, b, accountID, names...)
+	for _, az := range azs {
+		validate(t, b, az.Challenges[0].ID, true)
+	}
+	return o, azs
+}
+
+// ready creates a ready order and moves it to processing.
 func ready(t *testing.T, b store.Backend, accountID int64, names ...string) *acme.Order {
 	t.Helper()
-	o, _ := order(t, b, accountID, names...)
+	o, _ := readyOrder(t, b, accountID, names...)
 	wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID, t0), nil)
 	return o
 }
@@ -33,7 +44,7 @@ func testFinalize(t *testing.T, b store.Backend) {
 	problem := []byte(`{"type":"urn:ietf:params:acme:error:badCSR"}`)
 
 	t.Run("begin", func(t *testing.T) {
-		o, _ := order(t, b, acct.ID, "begin.example.com")
+		o, _ := readyOrder(t, b, acct.ID, "begin.example.com")
 		got, err := b.GetOrder(ctx(t), o.ID)
 		wantErr(t, "GetOrder", err, nil)
 		equalTimePtr(t, "FinalizeStarted of a pending order", got.FinalizeStarted, nil)
@@ -47,13 +58,15 @@ func testFinalize(t *testing.T, b store.Backend) {
 		equalTimePtr(t, "FinalizeStarted", got.FinalizeStarted, &at)
 	})
 
+	t.Run("begin only when ready", func(t *testing.T) { testBeginFinalizeReady(t, b, acct.ID) })
+
 	t.Run("fail interrupted", func(t *testing.T) {
 		// Far before t0, so that the processing orders of the other
 		// subtests (begun at t0) are not affected.
 		long := t0.Add(-30 * 24 * time.Hour)
 		cutoff := long.Add(5 * time.Minute)
 		begin := func(name string, at time.Time) *acme.Order {
-			o, _ := order(t, b, acct.ID, name)
+			o, _ := readyOrder(t, b, acct.ID, name)
 			wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID, at), nil)
 			return o
 		}
@@ -263,5 +276,62 @@ func testCertificates(t *testing.T, b store.Backend) {
 			equalTime(t, "revocation time", e.At, at)
 		}
 		equal(t, "revocation audit events", n, 1)
+	})
+}
+
+// testBeginFinalizeReady checks that BeginFinalize itself requires the
+// order ready at the time given (RFC 8555 §7.4): not expired, and every
+// authorization valid and unexpired, whatever the caller read before.
+func testBeginFinalizeReady(t *testing.T, b store.Backend, accountID int64) {
+	orderExpires := t0.Add(7 * 24 * time.Hour) // see order
+	authzExpires := t0.Add(reuse)              // see validate
+	tests := []struct {
+		name  string
+		names []string
+		// prepare changes the ready order's authorizations.
+		prepare func(t *testing.T, azs []*acme.Authorization)
+		at      time.Time
+		want    error
+	}{
+		{"ready", []string{"ready.example.com"}, nil, t0, nil},
+		{"ready, two names", []string{"a.ready.example.com", "b.ready.example.com"}, nil, t0, nil},
+		{"just before the order expires", []string{"late.example.com"}, nil, orderExpires.Add(-time.Microsecond), nil},
+		{"order expired", []string{"expired-order.example.com"}, nil, orderExpires, acme.ErrConflict},
+		{"authorization expired", []string{"expired-authz.example.com"}, nil, authzExpires, acme.ErrConflict},
+		{"authorization deactivated", []string{"deactivated.ready.example.com"}, func(t *testing.T, azs []*acme.Authorization) {
+			wantErr(t, "DeactivateAuthorization", b.DeactivateAuthorization(ctx(t), azs[0].ID), nil)
+		}, t0, acme.ErrConflict},
+		{"one of two authorizations deactivated", []string{"a.half.example.com", "b.half.example.com"}, func(t *testing.T, azs []*acme.Authorization) {
+			wantErr(t, "DeactivateAuthorization", b.DeactivateAuthorization(ctx(t), azs[1].ID), nil)
+		}, t0, acme.ErrConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, azs := readyOrder(t, b, accountID, tt.names...)
+			if tt.prepare != nil {
+				tt.prepare(t, azs)
+			}
+			wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), o.ID, tt.at), tt.want)
+			got, err := b.GetOrder(ctx(t), o.ID)
+			wantErr(t, "GetOrder", err, nil)
+			want := acme.StatusProcessing
+			if tt.want != nil {
+				want = acme.StatusPending
+			}
+			equal(t, "StoredStatus", got.StoredStatus, want)
+		})
+	}
+	t.Run("authorizations pending", func(t *testing.T) {
+		o, azs := order(t, b, accountID, "a.pending.example.com", "b.pending.example.com")
+		wantErr(t, "BeginFinalize(both pending)", b.BeginFinalize(ctx(t), o.ID, t0), acme.ErrConflict)
+		validate(t, b, azs[0].Challenges[0].ID, true)
+		wantErr(t, "BeginFinalize(one pending)", b.BeginFinalize(ctx(t), o.ID, t0), acme.ErrConflict)
+		validate(t, b, azs[1].Challenges[0].ID, false)
+		wantErr(t, "BeginFinalize(one invalid)", b.BeginFinalize(ctx(t), o.ID, t0), acme.ErrConflict)
+	})
+	t.Run("no authorizations", func(t *testing.T) {
+		o := &acme.Order{AccountID: accountID, Names: []string{"none.example.com"}, Profile: "ov", Expires: t0.Add(time.Hour), CreatedAt: t0}
+		wantErr(t, "CreateOrder", b.CreateOrder(ctx(t), o, nil), nil)
+		wantErr(t, "BeginFinalize(no authorizations)", b.BeginFinalize(ctx(t), o.ID, t0), acme.ErrConflict)
 	})
 }

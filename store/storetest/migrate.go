@@ -24,6 +24,9 @@ func allMigrations(t *testing.T) []string {
 func testMigrate(t *testing.T, open func(t *testing.T) store.Backend) {
 	t.Run("idempotent", func(t *testing.T) {
 		b := open(t)
+		pend, err := b.Pending(ctx(t))
+		wantErr(t, "Pending before Migrate", err, nil)
+		equal(t, "Pending before Migrate", pend, allMigrations(t))
 		got, err := b.Migrate(ctx(t))
 		wantErr(t, "first Migrate", err, nil)
 		equal(t, "first Migrate applied", got, allMigrations(t))
@@ -33,6 +36,11 @@ func testMigrate(t *testing.T, open func(t *testing.T) store.Backend) {
 			if len(got) != 0 {
 				t.Errorf("Migrate #%d: got %v applied, want none", i+2, got)
 			}
+		}
+		pend, err = b.Pending(ctx(t))
+		wantErr(t, "Pending after Migrate", err, nil)
+		if len(pend) != 0 {
+			t.Errorf("Pending after Migrate: got %v, want none", pend)
 		}
 		wantErr(t, "Ping", b.Ping(ctx(t)), nil)
 	})

@@ -40,6 +40,40 @@ func testNonces(t *testing.T, b store.Backend) {
 		wantErr(t, "DeleteExpiredNonces at expiry", b.DeleteExpiredNonces(ctx(t), t0.Add(time.Hour)), nil)
 		wantErr(t, "RedeemNonce(young) at expiry", b.RedeemNonce(ctx(t), "young", t0.Add(time.Hour)), acme.ErrNonceUsed)
 	})
+	t.Run("redeem and get account", func(t *testing.T) {
+		acct := account(t, b)
+		tests := []struct {
+			name      string
+			id        string
+			account   int64
+			wantFresh bool
+			wantErr   error
+		}{
+			{"fresh nonce", "combined-a", acct.ID, true, nil},
+			{"reused nonce", "combined-a", acct.ID, false, nil},
+			{"nonce of RedeemNonce", "nonce-b", acct.ID, false, nil},
+			{"unknown account", "combined-b", 1_000_000, false, acme.ErrNotFound},
+			// The nonce of the request for an unknown account was spent.
+			{"nonce spent on an unknown account", "combined-b", acct.ID, false, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, fresh, err := b.RedeemNonceAndGetAccount(ctx(t), tt.id, t0.Add(time.Hour), tt.account)
+				wantErr(t, "RedeemNonceAndGetAccount", err, tt.wantErr)
+				equal(t, "fresh", fresh, tt.wantFresh)
+				if tt.wantErr != nil {
+					if got != nil {
+						t.Errorf("account: got %+v, want nil", got)
+					}
+					return
+				}
+				want, err := b.GetAccount(ctx(t), tt.account)
+				wantErr(t, "GetAccount", err, nil)
+				equal(t, "account", got, want)
+			})
+		}
+		wantErr(t, "RedeemNonce after RedeemNonceAndGetAccount", b.RedeemNonce(ctx(t), "combined-a", t0.Add(time.Hour)), acme.ErrNonceUsed)
+	})
 	t.Run("concurrent", func(t *testing.T) {
 		const n = 8
 		errs := make([]error, n)

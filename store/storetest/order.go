@@ -111,7 +111,7 @@ func testOrders(t *testing.T, b store.Backend) {
 	t.Run("find by names", func(t *testing.T) {
 		older, _ := order(t, b, acct.ID, "b.find.example.com", "a.find.example.com")
 		newer, _ := order(t, b, acct.ID, "a.find.example.com", "b.find.example.com")
-		finalized, _ := order(t, b, acct.ID, "c.find.example.com")
+		finalized, _ := readyOrder(t, b, acct.ID, "c.find.example.com")
 		wantErr(t, "BeginFinalize", b.BeginFinalize(ctx(t), finalized.ID, t0), nil)
 		names := []string{"a.find.example.com", "b.find.example.com"}
 		tests := []struct {
