@@ -54,20 +54,19 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Backend, error) {
 // (dev mode does), and otherwise refuses a database with pending
 // migrations, telling the operator to run `kakuin migrate`. It returns the
 // migrations it applied.
-func prepareSchema(ctx context.Context, cfg *config.Config, db store.Backend) error {
+func prepareSchema(ctx context.Context, cfg *config.Config, db store.Backend) ([]string, error) {
 	if *cfg.Database.MigrateOnStart {
-		_, err := db.Migrate(ctx)
-		return err
+		return db.Migrate(ctx)
 	}
 	pending, err := db.Pending(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(pending) > 0 {
-		return fmt.Errorf("the %s database has %d migration(s) not applied (%s): run `kakuin migrate` with the same --config/--data/--db-* flags first",
+		return nil, fmt.Errorf("the %s database has %d migration(s) not applied (%s): run `kakuin migrate` with the same --config/--data/--db-* flags first",
 			cfg.Database.Driver, len(pending), strings.Join(pending, ", "))
 	}
-	return nil
+	return nil, nil
 }
 
 // app is what an administrative subcommand works with.
@@ -87,7 +86,7 @@ func openApp(ctx context.Context, env *cliEnv, cf *commonFlags) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := prepareSchema(ctx, cfg, db); err != nil {
+	if _, err := prepareSchema(ctx, cfg, db); err != nil {
 		db.Close()
 		return nil, err
 	}

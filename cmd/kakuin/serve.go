@@ -49,8 +49,12 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := prepareSchema(ctx, cfg, db); err != nil {
+	applied, err := prepareSchema(ctx, cfg, db)
+	if err != nil {
 		return err
+	}
+	if len(applied) > 0 {
+		logger.Info("migrations applied", "versions", applied)
 	}
 
 	authority, err := loadCA(cfg, db, logger)
