@@ -3,6 +3,7 @@ package acme
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -95,9 +96,14 @@ func (s *Server) setNonce(w http.ResponseWriter, r *http.Request) {
 // writeProblem renders err as an RFC 8555 §6.7 problem document.
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, routeName string, err error) {
 	p := toProblem(err)
-	if p.cause != nil {
+	switch {
+	case p.cause != nil && r.Context().Err() != nil && errors.Is(p.cause, r.Context().Err()):
+		// The client went away (or the server is shutting down) mid-request:
+		// nothing failed on our side.
+		s.log.InfoContext(r.Context(), "acme request canceled", "route", routeName, "err", p.cause)
+	case p.cause != nil:
 		s.log.ErrorContext(r.Context(), "acme internal error", "route", routeName, "err", p.cause)
-	} else if p.refusal != nil {
+	case p.refusal != nil:
 		s.log.InfoContext(r.Context(), "acme request refused", "route", routeName, "err", p.refusal)
 	}
 	if p.location != "" {
