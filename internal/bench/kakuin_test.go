@@ -61,20 +61,18 @@ func startKakuin(t *testing.T) *kakuinServer {
 	if out, err := exec.Command(goBin, "build", "-o", k.bin, "github.com/kakuin/kakuin/cmd/kakuin").CombinedOutput(); err != nil {
 		t.Fatalf("building kakuin: %v\n%s", err, out)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cmd := exec.Command(k.bin, "serve", "--dev", "--bench-always-valid", "--data", k.data, "--listen", addr)
+	cmd := exec.Command(k.bin, "serve", "--dev", "--bench-always-valid", "--data", k.data,
+		"--listen", freeAddr(t), "--http-listen", freeAddr(t))
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed once the process has exited (waitErr is then its
+	// status), so the loop below and the cleanup can both wait for it.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -90,8 +88,8 @@ func startKakuin(t *testing.T) *kakuinServer {
 	})
 	for deadline := time.Now().Add(60 * time.Second); k.directoryURL == ""; {
 		select {
-		case err := <-exited:
-			t.Fatalf("kakuin exited: %v\n%s", err, out)
+		case <-exited:
+			t.Fatalf("kakuin exited: %v\n%s", waitErr, out)
 		case <-time.After(50 * time.Millisecond):
 		}
 		if m := directoryLine.FindStringSubmatch(out.String()); m != nil {
@@ -111,6 +109,17 @@ func startKakuin(t *testing.T) *kakuinServer {
 	}
 	k.tls = &tls.Config{RootCAs: pool}
 	return k
+}
+
+// freeAddr returns a 127.0.0.1 address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // cli runs a kakuin operator command with --json against k's data.
