@@ -104,8 +104,10 @@ func (e *testEnv) noAccountFor(key crypto.Signer) func(t *testing.T) {
 }
 
 // TestBadJWSAndAccountRequests sends broken JWS and newAccount requests.
-func TestBadJWSAndAccountRequests(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestBadJWSAndAccountRequests(t *testing.T) { forEachBackend(t, testBadJWSAndAccountRequests) }
+
+func testBadJWSAndAccountRequests(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
 	ctx := context.Background()
 	keyA := newECKey(t, elliptic.P256())
 	credA := e.newEAB(t, e.contract)

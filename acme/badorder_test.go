@@ -13,8 +13,10 @@ import (
 
 // TestBadOrderRequests sends refused newOrder, finalize, cross-account and
 // revocation requests.
-func TestBadOrderRequests(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestBadOrderRequests(t *testing.T) { forEachBackend(t, testBadOrderRequests) }
+
+func testBadOrderRequests(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
 	ctx := context.Background()
 	keyA := newECKey(t, elliptic.P256())
 	a := e.register(t, keyA)

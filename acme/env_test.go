@@ -26,6 +26,7 @@ import (
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/acme/validation"
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/internal/pgtest"
 	"github.com/kakuin/kakuin/internal/testdns"
 	"github.com/kakuin/kakuin/store"
 	"github.com/kakuin/kakuin/vetting"
@@ -35,13 +36,16 @@ import (
 const testTOS = "https://kakuin.example.com/tos"
 
 // testEnv is a complete kakuin ACME deployment on 127.0.0.1: a real SQLite
-// store, a real CA, the real vetting service with one organization and
-// contract, the real validator pointed at a test DNS server that resolves
-// every name to 127.0.0.1, and responders for http-01 and tls-alpn-01.
+// or PostgreSQL store, a real CA, the real vetting service with one
+// organization and contract, the real validator pointed at a test DNS server
+// that resolves every name to 127.0.0.1, and responders for http-01 and
+// tls-alpn-01.
 type testEnv struct {
 	t         testing.TB
-	dbPath    string
-	store     *store.SQLite
+	dir       string // holds the SQLite file, if any, and the CA
+	backend   string // store.DriverSQLite or store.DriverPostgres
+	dsn       string // the store.Options.DSN of the database
+	store     store.Backend
 	vet       *vetting.Service
 	authority *ca.Authority
 	dns       *testdns.Server
@@ -59,8 +63,11 @@ type testEnv struct {
 // envOptions tunes newEnv.
 type envOptions struct {
 	policy acme.Policy
+	// backend is the store driver: store.DriverSQLite (the default, "")
+	// or store.DriverPostgres.
+	backend string
 	// shareWith, if set, makes the new environment a second server process
-	// over the same database, CA and vetting data.
+	// over the same database, CA and vetting data; backend is then ignored.
 	shareWith *testEnv
 	// registry receives the server's metrics; logs its log lines.
 	registry prometheus.Registerer
@@ -79,18 +86,28 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	ctx := context.Background()
 	e := &testEnv{t: t}
 	if sh := opts.shareWith; sh != nil {
-		e.dbPath, e.dns, e.http01, e.alpn = sh.dbPath, sh.dns, sh.http01, sh.alpn
+		e.dir, e.backend, e.dsn = sh.dir, sh.backend, sh.dsn
+		e.dns, e.http01, e.alpn = sh.dns, sh.http01, sh.alpn
 		e.contract, e.org = sh.contract, sh.org
 	} else {
-		e.dbPath = filepath.Join(t.TempDir(), "kakuin.db")
+		e.dir = t.TempDir()
+		switch e.backend = opts.backend; e.backend {
+		case "", store.DriverSQLite:
+			e.backend = store.DriverSQLite
+			e.dsn = filepath.Join(e.dir, "kakuin.db")
+		case store.DriverPostgres:
+			e.dsn = pgtest.NewDatabase(t)
+		default:
+			t.Fatalf("newEnv: unknown backend %q", opts.backend)
+		}
 		e.dns = testdns.StartT(t)
 		e.dns.SetDefaultA("127.0.0.1")
 		e.http01 = startHTTP01(t)
 		e.alpn = startALPN(t)
 	}
-	st, err := store.OpenSQLite(ctx, e.dbPath)
+	st, err := store.Open(ctx, store.Options{Driver: e.backend, DSN: e.dsn})
 	if err != nil {
-		t.Fatalf("store.OpenSQLite: %v", err)
+		t.Fatalf("store.Open(%s): %v", e.backend, err)
 	}
 	t.Cleanup(func() { st.Close() })
 	if _, err := st.Migrate(ctx); err != nil {
@@ -98,7 +115,7 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	}
 	e.store = st
 
-	caDir := filepath.Join(filepath.Dir(e.dbPath), "ca")
+	caDir := filepath.Join(e.dir, "ca")
 	if opts.shareWith == nil {
 		if err := ca.Init(ca.InitOptions{Dir: caDir, BaseURL: "http://ca.kakuin.example.com", KeyType: ca.KeyECDSAP256}); err != nil {
 			t.Fatalf("ca.Init: %v", err)

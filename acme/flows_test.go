@@ -17,8 +17,10 @@ import (
 	"github.com/kakuin/kakuin/acme"
 )
 
-func TestDirectoryAndNonce(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestDirectoryAndNonce(t *testing.T) { forEachBackend(t, testDirectoryAndNonce) }
+
+func testDirectoryAndNonce(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
 	req, _ := http.NewRequest(http.MethodGet, e.directoryURL(), nil)
 	r := e.do(t, req)
 	if r.status != http.StatusOK {
@@ -87,8 +89,10 @@ func TestDirectoryAndNonce(t *testing.T) {
 
 // TestAccountLifecycle covers existing-account lookup, contact update,
 // key change (the old key is refused afterwards) and deactivation.
-func TestAccountLifecycle(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestAccountLifecycle(t *testing.T) { forEachBackend(t, testAccountLifecycle) }
+
+func testAccountLifecycle(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
 	ctx := context.Background()
 	oldKey := newECKey(t, elliptic.P256())
 	c := e.register(t, oldKey)
@@ -154,8 +158,10 @@ func TestAccountLifecycle(t *testing.T) {
 
 // TestOrderAndAuthzReuse checks that a pending order is returned again for
 // the same names, and that valid and pending authorizations are reused.
-func TestOrderAndAuthzReuse(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestOrderAndAuthzReuse(t *testing.T) { forEachBackend(t, testOrderAndAuthzReuse) }
+
+func testOrderAndAuthzReuse(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
 	ctx := context.Background()
 	c := e.register(t, nil)
 
@@ -208,8 +214,10 @@ func TestOrderAndAuthzReuse(t *testing.T) {
 }
 
 // TestOrdersListPagination pages through an account's orders.
-func TestOrdersListPagination(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestOrdersListPagination(t *testing.T) { forEachBackend(t, testOrdersListPagination) }
+
+func testOrdersListPagination(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
 	acme.SetOrdersPageSize(e.srv, 2)
 	ctx := context.Background()
 	key := newECKey(t, elliptic.P256())
@@ -252,8 +260,10 @@ func TestOrdersListPagination(t *testing.T) {
 }
 
 // TestRevocation revokes by the ordering account and by the certificate key.
-func TestRevocation(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestRevocation(t *testing.T) { forEachBackend(t, testRevocation) }
+
+func testRevocation(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
 	ctx := context.Background()
 	c := e.register(t, nil)
 	tests := []struct {
@@ -300,8 +310,10 @@ func TestRevocation(t *testing.T) {
 // TestChallengeBehaviour checks a repeated POST to a valid challenge, the
 // Link up and Retry-After headers, a failed validation and authorization
 // deactivation.
-func TestChallengeBehaviour(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestChallengeBehaviour(t *testing.T) { forEachBackend(t, testChallengeBehaviour) }
+
+func testChallengeBehaviour(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
 	ctx := context.Background()
 	key := newECKey(t, elliptic.P256())
 	c := e.register(t, key)
@@ -407,8 +419,10 @@ func TestChallengeBehaviour(t *testing.T) {
 
 // TestNoncesAcrossServers checks that two servers over one database
 // accept each other's nonces exactly once.
-func TestNoncesAcrossServers(t *testing.T) {
-	e1 := newEnv(t, envOptions{})
+func TestNoncesAcrossServers(t *testing.T) { forEachBackend(t, testNoncesAcrossServers) }
+
+func testNoncesAcrossServers(t *testing.T, backend string) {
+	e1 := newEnv(t, envOptions{backend: backend})
 	e2 := newEnv(t, envOptions{shareWith: e1})
 	key := newECKey(t, elliptic.P256())
 	c := e1.register(t, key)

@@ -13,8 +13,10 @@ import (
 
 // TestIssuance runs the whole flow with x/crypto/acme for each challenge
 // type: register with EAB, order, validate, finalize, download.
-func TestIssuance(t *testing.T) {
-	e := newEnv(t, envOptions{})
+func TestIssuance(t *testing.T) { forEachBackend(t, testIssuance) }
+
+func testIssuance(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
 	tests := []struct {
 		name  string
 		typ   string
