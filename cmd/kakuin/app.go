@@ -95,6 +95,17 @@ func openApp(ctx context.Context, env *cliEnv, cf *commonFlags) (*app, error) {
 
 func (a *app) Close() error { return a.store.Close() }
 
+// withApp opens the app for an administrative subcommand, runs fn with it
+// and closes it.
+func withApp(ctx context.Context, env *cliEnv, cf *commonFlags, fn func(a *app) error) error {
+	a, err := openApp(ctx, env, cf)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a)
+}
+
 // newLogger returns the configured slog logger writing to stderr.
 func newLogger(env *cliEnv, cfg *config.Config) *slog.Logger {
 	var level slog.Level

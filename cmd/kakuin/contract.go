@@ -34,11 +34,7 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 		fs.StringVar(&in.Plan, "plan", vetting.PlanPerCertificate, "plan: per-certificate or monthly")
 		fs.IntVar(&in.Slots, "slots", 1, "number of certificates the plan allows at once")
 		fs.StringVar(&profiles, "profiles", "ov", "comma-separated certificate profiles the contract allows (ov, ev); the first is the default")
-		pos, err := parseInterleaved(fs, args[1:])
-		if err != nil {
-			return err
-		}
-		if err := wantArgs(pos, 0, usage); err != nil {
+		if _, err := parseArgs(fs, args[1:], 0, usage); err != nil {
 			return err
 		}
 		if in.OrganizationID == 0 {
@@ -49,64 +45,49 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 				in.Profiles = append(in.Profiles, p)
 			}
 		}
-		a, err := openApp(ctx, env, cf)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		c, err := a.vetting.CreateContract(ctx, in, "cli")
-		if err != nil {
-			return err
-		}
-		return printResult(env.stdout, *asJSON, map[string]any{"code": c.Code},
-			fmt.Sprintf("contract %s created for organization %d (plan %s, %d slot(s), profiles %s)",
-				c.Code, c.OrganizationID, c.Plan, c.Slots, strings.Join(c.Profiles, ",")))
+		return withApp(ctx, env, cf, func(a *app) error {
+			c, err := a.vetting.CreateContract(ctx, in, "cli")
+			if err != nil {
+				return err
+			}
+			return printResult(env.stdout, *asJSON, map[string]any{"code": c.Code},
+				fmt.Sprintf("contract %s created for organization %d (plan %s, %d slot(s), profiles %s)",
+					c.Code, c.OrganizationID, c.Plan, c.Slots, strings.Join(c.Profiles, ",")))
+		})
 	case "show":
-		pos, err := parseInterleaved(fs, args[1:])
+		pos, err := parseArgs(fs, args[1:], 1, usage)
 		if err != nil {
-			return err
-		}
-		if err := wantArgs(pos, 1, usage); err != nil {
 			return err
 		}
 		if err := vetting.ValidateContractCode(pos[0]); err != nil {
 			return err
 		}
-		a, err := openApp(ctx, env, cf)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		c, err := a.vetting.Contract(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		return printResult(env.stdout, *asJSON, map[string]any{
-			"code": c.Code, "org": c.OrganizationID, "plan": c.Plan, "slots": c.Slots,
-			"profiles": c.Profiles, "status": c.Status, "created_at": c.CreatedAt,
-		}, fmt.Sprintf("%s\torg %d\t%s\t%d slot(s)\t%s\t%s", c.Code, c.OrganizationID, c.Plan, c.Slots, strings.Join(c.Profiles, ","), c.Status))
+		return withApp(ctx, env, cf, func(a *app) error {
+			c, err := a.vetting.Contract(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			return printResult(env.stdout, *asJSON, map[string]any{
+				"code": c.Code, "org": c.OrganizationID, "plan": c.Plan, "slots": c.Slots,
+				"profiles": c.Profiles, "status": c.Status, "created_at": c.CreatedAt,
+			}, fmt.Sprintf("%s\torg %d\t%s\t%d slot(s)\t%s\t%s", c.Code, c.OrganizationID, c.Plan, c.Slots, strings.Join(c.Profiles, ","), c.Status))
+		})
 	case "suspend", "resume", "end":
-		pos, err := parseInterleaved(fs, args[1:])
+		pos, err := parseArgs(fs, args[1:], 1, usage)
 		if err != nil {
-			return err
-		}
-		if err := wantArgs(pos, 1, usage); err != nil {
 			return err
 		}
 		if err := vetting.ValidateContractCode(pos[0]); err != nil {
 			return err
 		}
-		a, err := openApp(ctx, env, cf)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		status := contractStatusCommands[args[0]]
-		if err := a.vetting.SetContractStatus(ctx, pos[0], status, "cli"); err != nil {
-			return err
-		}
-		return printResult(env.stdout, *asJSON, map[string]any{"code": pos[0], "status": status},
-			contractStatusMessage(pos[0], status))
+		return withApp(ctx, env, cf, func(a *app) error {
+			status := contractStatusCommands[args[0]]
+			if err := a.vetting.SetContractStatus(ctx, pos[0], status, "cli"); err != nil {
+				return err
+			}
+			return printResult(env.stdout, *asJSON, map[string]any{"code": pos[0], "status": status},
+				contractStatusMessage(pos[0], status))
+		})
 	default:
 		return fmt.Errorf("%w: unknown subcommand %q; %s", errUsage, args[0], usage)
 	}

@@ -19,49 +19,36 @@ func runEAB(ctx context.Context, env *cliEnv, args []string) error {
 	switch args[0] {
 	case "create":
 		code := fs.String("contract", "", "10-digit contract code")
-		pos, err := parseInterleaved(fs, args[1:])
-		if err != nil {
-			return err
-		}
-		if err := wantArgs(pos, 0, usage); err != nil {
+		if _, err := parseArgs(fs, args[1:], 0, usage); err != nil {
 			return err
 		}
 		if err := vetting.ValidateContractCode(*code); err != nil {
 			return fmt.Errorf("--contract: %w", err)
 		}
-		a, err := openApp(ctx, env, cf)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		e, err := a.vetting.CreateEAB(ctx, *code, "cli")
-		if err != nil {
-			return err
-		}
-		hmac := vetting.EncodeHMAC(e.HMACKey)
-		return printResult(env.stdout, *asJSON,
-			map[string]any{"kid": e.KeyID, "hmac": hmac, "contract": e.ContractCode},
-			fmt.Sprintf("EAB credential for contract %s (the HMAC key is shown only now):\n  kid:  %s\n  hmac: %s\n"+
-				"certbot: --eab-kid %s --eab-hmac-key=%s\nlego:    --eab --kid %s --hmac=%s",
-				e.ContractCode, e.KeyID, hmac, e.KeyID, hmac, e.KeyID, hmac))
+		return withApp(ctx, env, cf, func(a *app) error {
+			e, err := a.vetting.CreateEAB(ctx, *code, "cli")
+			if err != nil {
+				return err
+			}
+			hmac := vetting.EncodeHMAC(e.HMACKey)
+			return printResult(env.stdout, *asJSON,
+				map[string]any{"kid": e.KeyID, "hmac": hmac, "contract": e.ContractCode},
+				fmt.Sprintf("EAB credential for contract %s (the HMAC key is shown only now):\n  kid:  %s\n  hmac: %s\n"+
+					"certbot: --eab-kid %s --eab-hmac-key=%s\nlego:    --eab --kid %s --hmac=%s",
+					e.ContractCode, e.KeyID, hmac, e.KeyID, hmac, e.KeyID, hmac))
+		})
 	case "revoke":
-		pos, err := parseInterleaved(fs, args[1:])
+		pos, err := parseArgs(fs, args[1:], 1, usage)
 		if err != nil {
 			return err
 		}
-		if err := wantArgs(pos, 1, usage); err != nil {
-			return err
-		}
-		a, err := openApp(ctx, env, cf)
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		if err := a.vetting.RevokeEAB(ctx, pos[0], "cli"); err != nil {
-			return err
-		}
-		return printResult(env.stdout, *asJSON, map[string]any{"kid": pos[0], "status": vetting.CredentialRevoked},
-			fmt.Sprintf("EAB credential %s revoked; accounts already bound with it keep working", pos[0]))
+		return withApp(ctx, env, cf, func(a *app) error {
+			if err := a.vetting.RevokeEAB(ctx, pos[0], "cli"); err != nil {
+				return err
+			}
+			return printResult(env.stdout, *asJSON, map[string]any{"kid": pos[0], "status": vetting.CredentialRevoked},
+				fmt.Sprintf("EAB credential %s revoked; accounts already bound with it keep working", pos[0]))
+		})
 	default:
 		return fmt.Errorf("%w: unknown subcommand %q; %s", errUsage, args[0], usage)
 	}

@@ -52,6 +52,16 @@ func printResult(w io.Writer, asJSON bool, v any, human string) error {
 	return err
 }
 
+// parseArgs parses a subcommand's flags (interleaved with its positional
+// arguments) and checks that there are exactly n positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string, n int, usage string) ([]string, error) {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return pos, wantArgs(pos, n, usage)
+}
+
 // wantArgs checks the number of positional arguments.
 func wantArgs(got []string, n int, usage string) error {
 	if len(got) != n {
