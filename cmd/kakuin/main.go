@@ -7,6 +7,7 @@
 //	kakuin org        organizations
 //	kakuin contract   contracts
 //	kakuin eab        External Account Binding credentials
+//	kakuin csr        check a CSR as finalize would
 //	kakuin bench      load-test an ACME server
 //
 // Every command takes --config FILE and --data DIR, so a second shell can
@@ -40,11 +41,13 @@ var commands = map[string]command{
 	"org":      {"manage organizations (create, show)", runOrg},
 	"contract": {"manage contracts (create, show, suspend, resume, end)", runContract},
 	"eab":      {"manage External Account Binding credentials (create, revoke)", runEAB},
+	"csr":      {"check a CSR as finalize would (PEM with either header, or DER)", runCSR},
 	"bench":    {"load-test an ACME server with the full issuance flow", runBench},
 }
 
 // cliEnv is what commands read and write outside their arguments.
 type cliEnv struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
 }
@@ -55,7 +58,7 @@ var errUsage = errors.New("usage")
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &cliEnv{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
+	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
 	os.Exit(run(ctx, env, os.Args[1:]))
 }
 
