@@ -123,6 +123,10 @@ type ACME struct {
 	AuthzReuse Duration `json:"authz_reuse"`
 	// NonceLifetime is how long a replay nonce stays acceptable (10s-24h).
 	NonceLifetime Duration `json:"nonce_lifetime"`
+	// ProcessingTimeout is how long an order may stay processing before
+	// the background sweep fails it as interrupted (a process died while
+	// finalizing); the client's next run starts a new order (30s-1h).
+	ProcessingTimeout Duration `json:"processing_timeout"`
 }
 
 // Validation configures challenge validation (RFC 8555 §8).

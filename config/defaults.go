@@ -9,22 +9,23 @@ import (
 
 // Built-in defaults.
 const (
-	DefaultListen         = "127.0.0.1:14000"
-	DefaultHTTPListen     = "127.0.0.1:14080"
-	DefaultDataDir        = "./kakuin-data"
-	DefaultDriver         = DriverSQLite
-	DefaultMaxConns       = 16
-	DefaultCAKeyType      = "ecdsa-p384"
-	DefaultMaxNames       = 100
-	DefaultEABMaxAccounts = 1
-	DefaultOrderLifetime  = 168 * time.Hour  // 7 days
-	DefaultAuthzReuse     = 4800 * time.Hour // 200 days, BR 4.2.1
-	DefaultNonceLifetime  = 15 * time.Minute
-	DefaultHTTP01Port     = 80  // RFC 8555 §8.3
-	DefaultTLSALPN01Port  = 443 // RFC 8737 §3
-	DefaultTimeout        = 10 * time.Second
-	DefaultLogLevel       = "info"
-	DefaultLogFormat      = "text"
+	DefaultListen            = "127.0.0.1:14000"
+	DefaultHTTPListen        = "127.0.0.1:14080"
+	DefaultDataDir           = "./kakuin-data"
+	DefaultDriver            = DriverSQLite
+	DefaultMaxConns          = 16
+	DefaultCAKeyType         = "ecdsa-p384"
+	DefaultMaxNames          = 100
+	DefaultEABMaxAccounts    = 1
+	DefaultOrderLifetime     = 168 * time.Hour  // 7 days
+	DefaultAuthzReuse        = 4800 * time.Hour // 200 days, BR 4.2.1
+	DefaultNonceLifetime     = 15 * time.Minute
+	DefaultProcessingTimeout = 5 * time.Minute
+	DefaultHTTP01Port        = 80  // RFC 8555 §8.3
+	DefaultTLSALPN01Port     = 443 // RFC 8737 §3
+	DefaultTimeout           = 10 * time.Second
+	DefaultLogLevel          = "info"
+	DefaultLogFormat         = "text"
 )
 
 // Database drivers.
@@ -88,6 +89,7 @@ func (c *Config) ApplyDefaults() {
 	setDuration(&c.ACME.OrderLifetime, DefaultOrderLifetime)
 	setDuration(&c.ACME.AuthzReuse, DefaultAuthzReuse)
 	setDuration(&c.ACME.NonceLifetime, DefaultNonceLifetime)
+	setDuration(&c.ACME.ProcessingTimeout, DefaultProcessingTimeout)
 
 	setInt(&c.Validation.HTTP01Port, DefaultHTTP01Port)
 	setInt(&c.Validation.TLSALPN01Port, DefaultTLSALPN01Port)

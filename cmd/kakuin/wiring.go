@@ -78,6 +78,7 @@ func acmePolicy(cfg *config.Config) acme.Policy {
 		OrderLifetime:     cfg.ACME.OrderLifetime.Duration,
 		AuthzReuse:        cfg.ACME.AuthzReuse.Duration,
 		NonceLifetime:     cfg.ACME.NonceLifetime.Duration,
+		ProcessingTimeout: cfg.ACME.ProcessingTimeout.Duration,
 		ValidationTimeout: cfg.Validation.Timeout.Duration,
 	}
 }
