@@ -147,43 +147,64 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 		"--tlsalpn01-port", strconv.Itoa(k.tlsALPNPort),
 		"--dns-resolver", k.dns.Addr(),
 	}, k.dbFlags...)
+	k.directoryURL = "https://" + k.listen + "/acme/directory"
+	k.trustPEM = filepath.Join(k.dataDir, "tls", "tls-ca.pem")
+	k.rootPEM = filepath.Join(k.dataDir, "ca", "root.pem")
+	k.waitReady(k.start(args))
+	return k
+}
+
+// start runs kakuin with args, its output collected in k.log, and stops it
+// (SIGTERM, then SIGKILL after 20 s) when the test ends.
+func (k *kakuin) start(args []string) *procExit {
+	t := k.t
+	t.Helper()
 	k.cmd = exec.Command(kakuinBin, args...)
 	k.cmd.Stdout = &syncWriter{buf: k.log}
 	k.cmd.Stderr = k.cmd.Stdout
 	if err := k.cmd.Start(); err != nil {
 		t.Fatalf("start kakuin: %v", err)
 	}
-	// exited is closed when the process has exited; waitErr is then its
-	// exit status. A closed channel can be received from any number of
-	// times, so an early exit seen below does not hang the cleanup.
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = k.cmd.Wait(); close(exited) }()
+	exited := &procExit{done: make(chan struct{})}
+	go func() {
+		exited.err = k.cmd.Wait()
+		close(exited.done)
+	}()
 	t.Cleanup(func() {
 		_ = k.cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-exited:
+		case <-exited.done:
 		case <-time.After(20 * time.Second):
 			_ = k.cmd.Process.Kill()
-			<-exited
-			t.Errorf("kakuin did not stop within 20s of SIGTERM")
+			<-exited.done
+			t.Errorf("kakuin on %s did not stop within 20s of SIGTERM", k.listen)
 		}
 		if t.Failed() {
-			t.Logf("kakuin output:\n%s", k.output())
+			t.Logf("kakuin on %s output:\n%s", k.listen, k.output())
 		}
 	})
-	k.directoryURL = "https://" + k.listen + "/acme/directory"
-	k.trustPEM = filepath.Join(k.dataDir, "tls", "tls-ca.pem")
-	k.rootPEM = filepath.Join(k.dataDir, "ca", "root.pem")
+	return exited
+}
+
+// procExit reports the end of a kakuin process: done is closed once it
+// exited, and err is then its exit status. Any number of waiters see it,
+// so an early exit seen by waitReady does not hang the cleanup.
+type procExit struct {
+	done chan struct{}
+	err  error
+}
+
+// waitReady waits until k's directory answers, failing the test if the
+// process exits first, and loads its CA root.
+func (k *kakuin) waitReady(exited *procExit) {
+	t := k.t
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for {
+	for !k.directoryAnswers() {
 		select {
-		case <-exited:
-			t.Fatalf("kakuin exited early: %v\n%s", waitErr, k.output())
+		case <-exited.done:
+			t.Fatalf("kakuin on %s exited early: %v\n%s", k.listen, exited.err, k.output())
 		default:
-		}
-		if k.directoryAnswers() {
-			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("kakuin directory %s did not answer within 60s\n%s", k.directoryURL, k.output())
@@ -198,7 +219,6 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 	if !k.roots.AppendCertsFromPEM(pemBytes) {
 		t.Fatalf("no certificate in %s", k.rootPEM)
 	}
-	return k
 }
 
 func (k *kakuin) output() string {

@@ -24,7 +24,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -92,65 +91,8 @@ func launchProc(t *testing.T, opts procOptions) (*kakuin, *procExit) {
 	if !opts.noDev {
 		args = append(args, "--dev", "--http01-port", strconv.Itoa(opts.http01Port))
 	}
-	k.cmd = exec.Command(kakuinBin, append(args, opts.dbFlags...)...)
-	k.cmd.Stdout = &syncWriter{buf: k.log}
-	k.cmd.Stderr = k.cmd.Stdout
-	if err := k.cmd.Start(); err != nil {
-		t.Fatalf("start kakuin: %v", err)
-	}
-	exited := &procExit{done: make(chan struct{})}
-	go func() {
-		exited.err = k.cmd.Wait()
-		close(exited.done)
-	}()
-	t.Cleanup(func() {
-		_ = k.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited.done:
-		case <-time.After(20 * time.Second):
-			_ = k.cmd.Process.Kill()
-			<-exited.done
-			t.Errorf("kakuin on %s did not stop within 20s of SIGTERM", opts.listen)
-		}
-		if t.Failed() {
-			t.Logf("kakuin on %s output:\n%s", opts.listen, k.output())
-		}
-	})
+	exited := k.start(append(args, opts.dbFlags...))
 	return k, exited
-}
-
-// procExit reports the end of a kakuin process: done is closed once it
-// exited, and err is then its exit status. Any number of waiters see it.
-type procExit struct {
-	done chan struct{}
-	err  error
-}
-
-// waitReady waits until k's directory answers, failing the test if the
-// process exits first, and loads its CA root.
-func (k *kakuin) waitReady(exited *procExit) {
-	t := k.t
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !k.directoryAnswers() {
-		select {
-		case <-exited.done:
-			t.Fatalf("kakuin on %s exited early: %v\n%s", k.listen, exited.err, k.output())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kakuin directory %s did not answer within 60s\n%s", k.directoryURL, k.output())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	pemBytes, err := os.ReadFile(k.rootPEM)
-	if err != nil {
-		t.Fatalf("read CA root: %v", err)
-	}
-	k.roots = x509.NewCertPool()
-	if !k.roots.AppendCertsFromPEM(pemBytes) {
-		t.Fatalf("no certificate in %s", k.rootPEM)
-	}
 }
 
 // balancer is what a load balancer in front of several kakuin processes
