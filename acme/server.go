@@ -150,28 +150,22 @@ func withDefaults(p Policy) (Policy, error) {
 		return p, fmt.Errorf("acme: Options.Policy.ProcessingTimeout %v is shorter than issuance may take (at least %v)",
 			p.ProcessingTimeout, minProcessingTimeout)
 	}
-	if p.MaxNames == 0 {
-		p.MaxNames = defaultMaxNames
-	}
-	if p.EABMaxAccounts == 0 {
-		p.EABMaxAccounts = defaultEABMaxAccounts
-	}
-	if p.OrderLifetime == 0 {
-		p.OrderLifetime = defaultOrderLifetime
-	}
-	if p.AuthzReuse == 0 {
-		p.AuthzReuse = defaultAuthzReuse
-	}
-	if p.NonceLifetime == 0 {
-		p.NonceLifetime = defaultNonceLifetime
-	}
-	if p.ValidationTimeout == 0 {
-		p.ValidationTimeout = defaultValidationTimeout
-	}
-	if p.ProcessingTimeout == 0 {
-		p.ProcessingTimeout = defaultProcessingTimeout
-	}
+	setDefault(&p.MaxNames, defaultMaxNames)
+	setDefault(&p.EABMaxAccounts, defaultEABMaxAccounts)
+	setDefault(&p.OrderLifetime, defaultOrderLifetime)
+	setDefault(&p.AuthzReuse, defaultAuthzReuse)
+	setDefault(&p.NonceLifetime, defaultNonceLifetime)
+	setDefault(&p.ValidationTimeout, defaultValidationTimeout)
+	setDefault(&p.ProcessingTimeout, defaultProcessingTimeout)
 	return p, nil
+}
+
+// setDefault sets *v to def when it is the zero value.
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }
 
 // Run does the server's background work until ctx is done, once when it

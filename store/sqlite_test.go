@@ -142,29 +142,11 @@ func TestOpenRejects(t *testing.T) {
 // HMAC keys and the nonce key, and its -wal and -shm files are readable by
 // their owner only, and that a database file others may read is refused.
 func TestSQLiteFileMode(t *testing.T) {
-	mode := func(t *testing.T, path string) os.FileMode {
-		t.Helper()
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatalf("stat: %v", err)
-		}
-		return fi.Mode().Perm()
-	}
 	t.Run("new database", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "new.db")
-		s, err := store.OpenSQLite(t.Context(), path)
-		if err != nil {
-			t.Fatalf("OpenSQLite: %v", err)
-		}
+		s := openMigrated(t, path)
 		defer s.Close()
-		if _, err := s.Migrate(t.Context()); err != nil {
-			t.Fatalf("Migrate: %v", err)
-		}
-		for _, p := range []string{path, path + "-wal", path + "-shm"} {
-			if got := mode(t, p); got != 0o600 {
-				t.Errorf("mode of %s: got %04o, want 0600", filepath.Base(p), got)
-			}
-		}
+		wantOwnerOnly(t, path)
 	})
 	t.Run("left-over wal and shm", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "leftover.db")
@@ -176,30 +158,13 @@ func TestSQLiteFileMode(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		s, err := store.OpenSQLite(t.Context(), path)
-		if err != nil {
-			t.Fatalf("OpenSQLite: %v", err)
-		}
+		s := openMigrated(t, path)
 		defer s.Close()
-		if _, err := s.Migrate(t.Context()); err != nil {
-			t.Fatalf("Migrate: %v", err)
-		}
-		for _, p := range []string{path, path + "-wal", path + "-shm"} {
-			if got := mode(t, p); got != 0o600 {
-				t.Errorf("mode of %s: got %04o, want 0600", filepath.Base(p), got)
-			}
-		}
+		wantOwnerOnly(t, path)
 	})
 	t.Run("existing database", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "existing.db")
-		s, err := store.OpenSQLite(t.Context(), path)
-		if err != nil {
-			t.Fatalf("OpenSQLite: %v", err)
-		}
-		if _, err := s.Migrate(t.Context()); err != nil {
-			t.Fatalf("Migrate: %v", err)
-		}
-		s.Close()
+		openMigrated(t, path).Close()
 		tests := []struct {
 			mode    os.FileMode
 			refused bool
@@ -231,4 +196,33 @@ func TestSQLiteFileMode(t *testing.T) {
 			})
 		}
 	})
+}
+
+// openMigrated opens the SQLite database at path and migrates it.
+func openMigrated(t *testing.T, path string) *store.SQLite {
+	t.Helper()
+	s, err := store.OpenSQLite(t.Context(), path)
+	if err != nil {
+		t.Fatalf("OpenSQLite: %v", err)
+	}
+	if _, err := s.Migrate(t.Context()); err != nil {
+		s.Close()
+		t.Fatalf("Migrate: %v", err)
+	}
+	return s
+}
+
+// wantOwnerOnly checks that the database file and its -wal and -shm files
+// have mode 0600.
+func wantOwnerOnly(t *testing.T, path string) {
+	t.Helper()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("stat: %v", err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("mode of %s: got %04o, want 0600", filepath.Base(p), got)
+		}
+	}
 }
