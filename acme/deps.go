@@ -36,3 +36,14 @@ type Issuer interface {
 type Validator interface {
 	Validate(ctx context.Context, challengeType, name, token, keyAuthorization string) error
 }
+
+// Revoker revokes a certificate and brings its status (OCSP response, CRL)
+// up to date. *ocsp.Service implements it.
+type Revoker interface {
+	// Revoke revokes the certificate with the serial for the RFC 5280
+	// reason, recording actor in the audit log. A keyCompromise
+	// revocation also blocks the key and revokes every other unexpired
+	// certificate with it. Errors wrap ErrAlreadyRevoked when it already
+	// was revoked.
+	Revoke(ctx context.Context, serial string, reason int, actor string) error
+}

@@ -28,6 +28,7 @@ import (
 	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/internal/pgtest"
 	"github.com/kakuin/kakuin/internal/testdns"
+	"github.com/kakuin/kakuin/ocsp"
 	"github.com/kakuin/kakuin/store"
 	"github.com/kakuin/kakuin/vetting"
 )
@@ -48,6 +49,7 @@ type testEnv struct {
 	store     store.Backend
 	vet       *vetting.Service
 	authority *ca.Authority
+	status    *ocsp.Service
 	dns       *testdns.Server
 	http01    *http01Responder
 	alpn      *alpnResponder
@@ -122,9 +124,13 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 		}
 	}
 	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: st, BaseURL: "http://ca.kakuin.example.com",
-		OCSPURL: "http://ocsp.kakuin.example.com"})
+		OCSPURL: "http://ca.kakuin.example.com/ocsp", CRLShards: 4})
 	if err != nil {
 		t.Fatalf("ca.Load: %v", err)
+	}
+	e.status, err = ocsp.NewService(ocsp.ServiceOptions{Store: st, Signer: e.authority, OCSP: true, CRLShards: 4})
+	if err != nil {
+		t.Fatalf("ocsp.NewService: %v", err)
 	}
 	// Like another process, a sharing environment has its own vetting
 	// service on its own connections to the database.
@@ -166,6 +172,7 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 		Store:     srvStore,
 		Vetting:   e.vet,
 		Issuer:    e.authority,
+		Revoker:   e.status,
 		Validator: val,
 		BaseURL:   e.baseURL,
 		Policy:    opts.policy,

@@ -54,7 +54,7 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	if st := EffectiveStatus(o, authzs, s.clock()); st != StatusReady {
 		return newProblem(probOrderNotReady, "order is %s, not ready", st)
 	}
-	csr, err := s.checkCSR(req.CSR, o, sr.key)
+	csr, err := s.checkCSR(ctx, req.CSR, o, sr.key)
 	if err != nil {
 		return err
 	}
@@ -100,6 +100,8 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 			NotBefore: issued.NotBefore,
 			NotAfter:  issued.NotAfter,
 			KeyHash:   issued.KeyHash,
+			CRLShard:  issued.CRLShard,
+			OCSP:      issued.OCSP,
 		})
 	}
 	s.metrics.issuance(o.Profile, err == nil, time.Since(start))
@@ -155,10 +157,11 @@ func issuanceNames(o *Order) []string {
 }
 
 // checkCSR decodes and checks the CSR (RFC 8555 §7.4): base64url DER, a
-// valid self-signature, a public key ca.CheckPublicKey accepts and that is
-// not the account key, only DNS names, and exactly the order's names
+// valid self-signature, a public key ca.CheckPublicKey accepts, that is not
+// the account key and not blocked after a keyCompromise revocation
+// (badPublicKey), only DNS names, and exactly the order's names
 // (subjectAltName dNSNames plus the CN if present). Failures are badCSR.
-func (s *Server) checkCSR(b64 string, o *Order, accountKey *jose.JSONWebKey) (*x509.CertificateRequest, error) {
+func (s *Server) checkCSR(ctx context.Context, b64 string, o *Order, accountKey *jose.JSONWebKey) (*x509.CertificateRequest, error) {
 	if b64 == "" {
 		return nil, malformed("finalize payload has no csr")
 	}
@@ -178,6 +181,13 @@ func (s *Server) checkCSR(b64 string, o *Order, accountKey *jose.JSONWebKey) (*x
 	}
 	if sameKey(&jose.JSONWebKey{Key: csr.PublicKey}, accountKey) {
 		return nil, badCSR("CSR must not use the account key")
+	}
+	blocked, err := s.store.IsKeyBlocked(ctx, ca.PublicKeyHash(csr.RawSubjectPublicKeyInfo))
+	if err != nil {
+		return nil, internal(err)
+	}
+	if blocked {
+		return nil, newProblem(probBadPublicKey, "the CSR's public key was revoked for keyCompromise and is blocked; generate a new key")
 	}
 	if len(csr.IPAddresses) > 0 || len(csr.EmailAddresses) > 0 || len(csr.URIs) > 0 {
 		return nil, badCSR("CSR may only contain DNS names")

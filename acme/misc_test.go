@@ -132,7 +132,7 @@ func TestMetricsAndLogs(t *testing.T) {
 func TestNewOptions(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	valid := func() acme.Options {
-		return acme.Options{Store: e.store, Vetting: e.vet, Issuer: e.authority, Validator: noValidator{}, BaseURL: "https://acme.example.com"}
+		return acme.Options{Store: e.store, Vetting: e.vet, Issuer: e.authority, Revoker: e.status, Validator: noValidator{}, BaseURL: "https://acme.example.com"}
 	}
 	tests := []struct {
 		name   string
@@ -144,6 +144,7 @@ func TestNewOptions(t *testing.T) {
 		{"no store", func(o *acme.Options) { o.Store = nil }, false},
 		{"no vetting", func(o *acme.Options) { o.Vetting = nil }, false},
 		{"no issuer", func(o *acme.Options) { o.Issuer = nil }, false},
+		{"no revoker", func(o *acme.Options) { o.Revoker = nil }, false},
 		{"no validator", func(o *acme.Options) { o.Validator = nil }, false},
 		{"trailing slash", func(o *acme.Options) { o.BaseURL = "https://acme.example.com/" }, false},
 		{"path", func(o *acme.Options) { o.BaseURL = "https://acme.example.com/acme" }, false},

@@ -13,6 +13,7 @@ type Options struct {
 	Store     Store
 	Vetting   Vetting
 	Issuer    Issuer
+	Revoker   Revoker
 	Validator Validator
 	// BaseURL is scheme://host[:port] with no trailing slash; every resource
 	// URL is BaseURL + "/acme/...", the directory BaseURL + "/acme/directory".

@@ -79,7 +79,7 @@ func (s *Server) revokeCert(w http.ResponseWriter, r *http.Request) error {
 	if c.RevokedAt != nil {
 		return newProblem(probAlreadyRevoked, "certificate already revoked")
 	}
-	if err := s.store.RevokeCertificate(ctx, c.Serial, reason, s.clock(), actor); err != nil {
+	if err := s.revoker.Revoke(ctx, c.Serial, reason, actor); err != nil {
 		return err // ErrAlreadyRevoked → alreadyRevoked (errorTable)
 	}
 	s.log.InfoContext(ctx, "acme certificate revoked", "serial", c.Serial, "reason", reason, "actor", actor)

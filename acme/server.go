@@ -55,6 +55,7 @@ type Server struct {
 	store     Store
 	vetting   Vetting
 	issuer    Issuer
+	revoker   Revoker
 	validator Validator
 	baseURL   string
 	policy    Policy
@@ -87,6 +88,8 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("acme: Options.Issuer is required")
 	case opts.Validator == nil:
 		return nil, errors.New("acme: Options.Validator is required")
+	case opts.Revoker == nil:
+		return nil, errors.New("acme: Options.Revoker is required")
 	}
 	if err := checkBaseURL(opts.BaseURL); err != nil {
 		return nil, err
@@ -112,6 +115,7 @@ func New(opts Options) (*Server, error) {
 		store:          opts.Store,
 		vetting:        opts.Vetting,
 		issuer:         opts.Issuer,
+		revoker:        opts.Revoker,
 		validator:      opts.Validator,
 		baseURL:        opts.BaseURL,
 		policy:         p,

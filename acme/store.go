@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/kakuin/kakuin/ca"
 )
 
 // Errors a Store returns. Implementations wrap them (errors.Is works).
@@ -18,8 +20,9 @@ var (
 	// not active, or it already binds the maximum number of accounts. The
 	// wrapping error says which.
 	ErrEABUnusable = errors.New("acme: external account binding credential unusable")
-	// ErrAlreadyRevoked: the certificate is already revoked.
-	ErrAlreadyRevoked = errors.New("acme: certificate already revoked")
+	// ErrAlreadyRevoked: the certificate is already revoked. It is
+	// ca.ErrAlreadyRevoked, which the revocation service returns.
+	ErrAlreadyRevoked = ca.ErrAlreadyRevoked
 	// ErrConflict: a conditional state transition lost (the resource was not
 	// in the expected state).
 	ErrConflict = errors.New("acme: state conflict")
@@ -153,14 +156,14 @@ type Store interface {
 	// began before startedBefore invalid with the problem (JSON), in one
 	// statement, and returns how many it changed.
 	FailInterruptedOrders(ctx context.Context, startedBefore time.Time, problem []byte) (int64, error)
-	// CompleteOrder stores the certificate and sets the processing order
-	// valid with it, in one transaction, and appends an "issuance" audit
-	// event.
+	// CompleteOrder stores the certificate (with its CRL partition and,
+	// when cert.OCSP is set, its first OCSP response) and sets the
+	// processing order valid with it, in one transaction, and appends an
+	// "issuance" audit event.
 	CompleteOrder(ctx context.Context, orderID int64, cert *Certificate) error
 
 	GetCertificate(ctx context.Context, serial string) (*Certificate, error)
-	// RevokeCertificate marks the certificate revoked with the RFC 5280
-	// reason code and appends a "revocation" audit event naming actor;
-	// ErrAlreadyRevoked if it already was.
-	RevokeCertificate(ctx context.Context, serial string, reason int, at time.Time, actor string) error
+	// IsKeyBlocked reports whether the public key with the hex SHA-256
+	// SubjectPublicKeyInfo hash was blocked by a keyCompromise revocation.
+	IsKeyBlocked(ctx context.Context, keyHash string) (bool, error)
 }

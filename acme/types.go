@@ -2,6 +2,8 @@ package acme
 
 import (
 	"time"
+
+	"github.com/kakuin/kakuin/ca"
 )
 
 // Status values of ACME resources (RFC 8555 §7.1.6).
@@ -135,4 +137,9 @@ type Certificate struct {
 	RevokedAt     *time.Time
 	RevokedReason int
 	CreatedAt     time.Time
+	// CRLShard is the CRL partition the certificate names.
+	CRLShard int
+	// OCSP is the first OCSP response, stored with the certificate; nil
+	// when OCSP is off. Not read back by GetCertificate.
+	OCSP *ca.OCSPResponse
 }

@@ -25,11 +25,15 @@ const (
 // reserved before.
 var ErrSerialExists = errors.New("ca: serial already reserved")
 
-// Store records serial numbers before anything is signed with them.
+// Store records serial numbers before anything is signed with them, and
+// the delegated OCSP responder certificates the Authority issues.
 type Store interface {
 	// ReserveSerial inserts the serial (lower-case hex) under a unique
 	// constraint; ErrSerialExists if it is taken.
 	ReserveSerial(ctx context.Context, serial string, issuerID string, at time.Time) error
+	// RecordResponderCertificate records a delegated OCSP responder
+	// certificate, whose serial was reserved, with an audit event.
+	RecordResponderCertificate(ctx context.Context, c ResponderCertificate) error
 }
 
 // Subject is the vetted organization data that goes into a leaf's subject.
@@ -59,4 +63,10 @@ type Issued struct {
 	NotBefore time.Time
 	NotAfter  time.Time
 	KeyHash   string // hex SHA-256 of the SubjectPublicKeyInfo
+	// CRLShard is the CRL partition the certificate's CRL distribution
+	// point names (0 when there is none).
+	CRLShard int
+	// OCSP is the certificate's first OCSP response ("good"), nil when
+	// OCSP is off.
+	OCSP *OCSPResponse
 }

@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -116,4 +117,25 @@ func checkKeyMode(path string, fi fs.FileInfo) error {
 		return fmt.Errorf("ca: key file %s has mode %04o, open to group or others; run chmod 600 %s", path, perm, path)
 	}
 	return nil
+}
+
+// ReadIssuerCertificates reads the issuing CA certificates (not their
+// keys) from a CA directory Init wrote, by issuer id: what a responder
+// that signs nothing needs to recognise a request's issuer.
+func ReadIssuerCertificates(dir string) (map[string]*x509.Certificate, error) {
+	out := map[string]*x509.Certificate{}
+	for _, p := range issuerProfiles {
+		id := profiles[p].issuerID
+		path := filepath.Join(dir, id+".pem")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("ca: %w", err)
+		}
+		cert, err := parseCertPEM(data)
+		if err != nil {
+			return nil, fmt.Errorf("ca: %s: %w", path, err)
+		}
+		out[id] = cert
+	}
+	return out, nil
 }

@@ -35,6 +35,8 @@ type memStore struct {
 	collide int
 	calls   int
 	err     error
+	// responders are the recorded OCSP responder certificates.
+	responders []ResponderCertificate
 }
 
 func newMemStore() *memStore { return &memStore{serials: make(map[string]string)} }
@@ -54,6 +56,16 @@ func (s *memStore) ReserveSerial(_ context.Context, serial, issuerID string, _ t
 		return ErrSerialExists
 	}
 	s.serials[serial] = issuerID
+	return nil
+}
+
+func (s *memStore) RecordResponderCertificate(_ context.Context, c ResponderCertificate) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.serials[c.Serial] != c.IssuerID {
+		return ErrInvalidRequest
+	}
+	s.responders = append(s.responders, c)
 	return nil
 }
 
@@ -78,15 +90,31 @@ func initCA(t testing.TB, keyType string) string {
 // loadCA loads dir with a fresh memStore and a CRL URL per issuer.
 func loadCA(t testing.TB, dir string) (*Authority, *memStore) {
 	t.Helper()
+	return loadCAWith(t, dir, nil)
+}
+
+// noOCSP turns OCSP off, for tests that count serials or signatures of
+// leaves alone.
+func noOCSP(o *Options) { o.OCSPURL = "" }
+
+// loadCAWith is loadCA with options changed by edit.
+func loadCAWith(t testing.TB, dir string, edit func(*Options)) (*Authority, *memStore) {
+	t.Helper()
 	store := newMemStore()
-	a, err := Load(Options{Dir: dir, Store: store, BaseURL: testBaseURL, Clock: testClock, CRLURL: testCRLURL})
+	opts := Options{Dir: dir, Store: store, BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards,
+		OCSPURL: testBaseURL + "/ocsp"}
+	if edit != nil {
+		edit(&opts)
+	}
+	a, err := Load(opts)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	return a, store
 }
 
-func testCRLURL(issuerID, _ string) string { return testBaseURL + "/crl/" + issuerID + "/0.crl" }
+// testCRLShards is the CRL partition count of the test CAs.
+const testCRLShards = 4
 
 // sharedDir holds hierarchies shared by tests that only read them.
 var sharedDir string

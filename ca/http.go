@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/kakuin/kakuin/internal/httpcache"
 )
 
 // Content types of published CA certificates (RFC 2585 §4.1, RFC 7468).
@@ -70,7 +72,7 @@ func (a *Authority) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", f.contentType)
 	h.Set("Cache-Control", caCacheControl)
 	h.Set("ETag", f.etag)
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, f.etag) {
+	if match := r.Header.Get("If-None-Match"); match != "" && httpcache.ETagMatches(match, f.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -79,17 +81,6 @@ func (a *Authority) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(f.body)
-}
-
-// etagMatches implements the If-None-Match comparison (RFC 9110 §13.1.2).
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == "*" || t == etag {
-			return true
-		}
-	}
-	return false
 }
 
 // RootPEM returns the root certificate as PEM, for trust stores.

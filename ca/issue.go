@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -49,8 +47,10 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 	}
 	serialHex := SerialHex(serial)
 	tmpl.SerialNumber = serial
-	if a.crlURL != nil {
-		tmpl.CRLDistributionPoints = []string{a.crlURL(iss.id, serialHex)}
+	shard := 0
+	if a.crlShards > 0 {
+		shard = shardOf(serial, a.crlShards)
+		tmpl.CRLDistributionPoints = []string{a.CRLURL(iss.id, shard)}
 	}
 
 	lintDER, err := x509.CreateCertificate(rand.Reader, tmpl, iss.lintParent, req.PublicKey, iss.lintSigner)
@@ -72,7 +72,14 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ca: encoding public key: %w", err)
 	}
-	keyHash := sha256.Sum256(spki)
+	var resp *OCSPResponse
+	if a.ocspURL != "" {
+		// The first response exists before the certificate is returned,
+		// so a relying party never finds it without status.
+		if resp, err = a.SignOCSP(ctx, OCSPEntry{IssuerID: iss.id, Serial: serialHex, Status: OCSPGood}); err != nil {
+			return nil, err
+		}
+	}
 	return &Issued{
 		Serial:    serialHex,
 		IssuerID:  iss.id,
@@ -80,7 +87,9 @@ func (a *Authority) Issue(ctx context.Context, req Request) (*Issued, error) {
 		ChainPEM:  bytes.Clone(iss.pem),
 		NotBefore: tmpl.NotBefore,
 		NotAfter:  tmpl.NotAfter,
-		KeyHash:   hex.EncodeToString(keyHash[:]),
+		KeyHash:   PublicKeyHash(spki),
+		CRLShard:  shard,
+		OCSP:      resp,
 	}, nil
 }
 

@@ -71,8 +71,17 @@ func TestIssueLeafProfile(t *testing.T) {
 			if want := SerialHex(cert.SerialNumber); got.Serial != want {
 				t.Errorf("Serial: got %s, want %s", got.Serial, want)
 			}
-			if store.serials[got.Serial] != IssuerOV || store.reserved() != 1 {
-				t.Errorf("store: got %v, want only %s reserved for ov", store.serials, got.Serial)
+			// The leaf's serial, and the OCSP responder certificate's
+			// that signed its first OCSP response.
+			if store.serials[got.Serial] != IssuerOV || store.reserved() != 2 || len(store.responders) != 1 {
+				t.Errorf("store: got %v and responders %v, want %s and one responder reserved for ov",
+					store.serials, store.responders, got.Serial)
+			}
+			if want := shardOf(cert.SerialNumber, testCRLShards); got.CRLShard != want {
+				t.Errorf("CRL shard: got %d, want %d (serial mod %d)", got.CRLShard, want, testCRLShards)
+			}
+			if got.OCSP == nil {
+				t.Errorf("OCSP: got none, want the first response")
 			}
 
 			wantKU := x509.KeyUsageDigitalSignature
@@ -164,10 +173,10 @@ func checkLeaf(t *testing.T, cert, issuer *x509.Certificate, names []string, wan
 	if got, want := cert.IssuingCertificateURL, []string{testBaseURL + "/ca/ov.der"}; !slices.Equal(got, want) {
 		t.Errorf("AIA caIssuers: got %v, want %v", got, want)
 	}
-	if len(cert.OCSPServer) != 0 {
-		t.Errorf("AIA OCSP: got %v, want none", cert.OCSPServer)
+	if got, want := cert.OCSPServer, []string{testBaseURL + "/ocsp"}; !slices.Equal(got, want) {
+		t.Errorf("AIA OCSP: got %v, want %v", got, want)
 	}
-	if got, want := cert.CRLDistributionPoints, []string{testCRLURL(IssuerOV, "")}; !slices.Equal(got, want) {
+	if got, want := cert.CRLDistributionPoints, []string{testBaseURL + CRLPath(IssuerOV, shardOf(cert.SerialNumber, testCRLShards))}; !slices.Equal(got, want) {
 		t.Errorf("CRL DP: got %v, want %v", got, want)
 	}
 	if extension(cert, oidExtSKI) != nil || len(cert.SubjectKeyId) != 0 {
@@ -327,7 +336,7 @@ func TestIssueRejectsBadRequests(t *testing.T) {
 }
 
 func TestIssueLintFailureKeepsSerialReserved(t *testing.T) {
-	a, store := loadCA(t, sharedCA(t, KeyECDSAP256))
+	a, store := loadCAWith(t, sharedCA(t, KeyECDSAP256), noOCSP)
 	pub := leafKey(t, "p256").Public()
 	// ".invalidtld" is not in the public suffix list.
 	_, err := a.Issue(context.Background(), ovRequest(pub, "www.example.invalidtld"))
@@ -366,7 +375,8 @@ func (s *spySigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]
 }
 
 func TestIssueReservesSerialBeforeSigning(t *testing.T) {
-	a, store := loadCA(t, sharedCA(t, KeyECDSAP256))
+	// Without OCSP, so that the leaf's are the only signatures.
+	a, store := loadCAWith(t, sharedCA(t, KeyECDSAP256), noOCSP)
 	iss := *a.issuers[IssuerOV]
 	real := &spySigner{Signer: iss.signer, store: store}
 	lintSpy := &spySigner{Signer: iss.lintSigner, store: store}
@@ -403,7 +413,7 @@ func TestIssueRetriesSerialCollisions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(big.NewInt(int64(tt.collide)).String()+" collisions", func(t *testing.T) {
-			a, store := loadCA(t, sharedCA(t, KeyECDSAP256))
+			a, store := loadCAWith(t, sharedCA(t, KeyECDSAP256), noOCSP)
 			store.collide = tt.collide
 			got, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
 			if tt.wantErr {
@@ -442,8 +452,10 @@ func TestIssueConcurrently(t *testing.T) {
 		}
 	}
 	slices.Sort(serials)
-	if len(slices.Compact(serials)) != n || store.reserved() != n {
-		t.Errorf("distinct serials: got %d (store %d), want %d", len(slices.Compact(serials)), store.reserved(), n)
+	// One delegated OCSP responder serves all the concurrent issuances.
+	if len(slices.Compact(serials)) != n || store.reserved() != n+1 || len(store.responders) != 1 {
+		t.Errorf("distinct serials: got %d (store %d, responders %d), want %d (%d, 1)",
+			len(slices.Compact(serials)), store.reserved(), len(store.responders), n, n+1)
 	}
 }
 
@@ -452,7 +464,7 @@ func TestIssueRefusesBeyondIssuerExpiry(t *testing.T) {
 	a, _ := loadCA(t, dir)
 	ov, _ := a.IssuerCertificate(IssuerOV)
 	late := ov.NotAfter.Add(-10 * 24 * time.Hour)
-	b, err := Load(Options{Dir: dir, Store: newMemStore(), BaseURL: testBaseURL, CRLURL: testCRLURL,
+	b, err := Load(Options{Dir: dir, Store: newMemStore(), BaseURL: testBaseURL, CRLShards: testCRLShards,
 		Clock: func() time.Time { return late }})
 	if err != nil {
 		t.Fatal(err)
@@ -499,7 +511,7 @@ func TestSameTBS(t *testing.T) {
 }
 
 // TestAllowedWarningsAreNeeded keeps the allow-list short: every entry must
-// be triggered by an ordinary OV leaf.
+// be triggered by an ordinary OV leaf; every excluded lint must exist.
 func TestAllowedWarningsAreNeeded(t *testing.T) {
 	a, _ := loadCA(t, sharedCA(t, KeyECDSAP256))
 	got, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
@@ -517,7 +529,7 @@ func TestAllowedWarningsAreNeeded(t *testing.T) {
 		}
 	}
 	for name := range excludedLints {
-		if _, ok := res.Results[name]; !ok {
+		if !slices.Contains(lint.GlobalRegistry().Names(), name) {
 			t.Errorf("excluded lint %s does not exist in zlint", name)
 		}
 	}

@@ -34,12 +34,16 @@ type Options struct {
 	// Validity of leaves, counted inclusively (notAfter = notBefore +
 	// Validity - 1s). Default DefaultValidity.
 	Validity time.Duration
-	// CRLURL, when set, returns the http:// CRL distribution point of a
-	// leaf. nil leaves the CRL DP out; then OCSPURL is required (BR
-	// §7.1.2.11.2: a leaf needs one of the two).
-	CRLURL func(issuerID string, serial string) string
-	// OCSPURL, when set, is the http:// OCSP responder put in leaves' AIA.
+	// CRLShards is the number of CRL partitions per issuer a new leaf is
+	// assigned to (by its serial); the leaf's CRL distribution point is
+	// CRLURL(issuer, shard). 0 leaves the CRL DP out; then OCSPURL is
+	// required (BR §7.1.2.11.2: a leaf needs one of the two).
+	CRLShards int
+	// OCSPURL, when set, is the http:// OCSP responder put in leaves' AIA,
+	// and Issue signs each leaf's first OCSP response.
 	OCSPURL string
+	// OCSP configures OCSP response signing.
+	OCSP OCSPOptions
 	// Dev marks a development CA whose URLs point at loopback addresses;
 	// pre-issuance linting then accepts the warnings about internal names
 	// in those URLs (devAllowedWarnings). Never set in production.
@@ -49,13 +53,14 @@ type Options struct {
 // Authority signs end-entity certificates with the issuing CAs loaded from
 // a directory. It is safe for concurrent use.
 type Authority struct {
-	store    Store
-	clock    func() time.Time
-	validity time.Duration
-	baseURL  string
-	crlURL   func(issuerID, serial string) string
-	ocspURL  string
-	dev      bool
+	store     Store
+	clock     func() time.Time
+	validity  time.Duration
+	baseURL   string
+	crlShards int
+	ocspURL   string
+	ocsp      OCSPOptions
+	dev       bool
 
 	root    *x509.Certificate
 	rootPEM []byte
@@ -77,6 +82,13 @@ type issuer struct {
 	// a TBSCertificate identical to the real one.
 	lintParent *x509.Certificate
 	lintSigner crypto.Signer
+	lintAlg    sigAlg // the lint key's (and the issuer's) signature algorithm
+
+	// OCSP: the issuer's CertID hashes, the issuer as its own OCSP signer,
+	// and its delegated responder.
+	ocspSHA1, ocspSHA256 certIDHash
+	selfSigner           *ocspSigner
+	responder            *responderSlot
 }
 
 // Load reads and cross-checks the hierarchy in opts.Dir: each issuing CA's
@@ -105,18 +117,26 @@ func Load(opts Options) (*Authority, error) {
 		if _, err := checkHTTPURL("Options.OCSPURL", opts.OCSPURL); err != nil {
 			return nil, err
 		}
-	} else if opts.CRLURL == nil {
-		return nil, errors.New("ca: Options.CRLURL or Options.OCSPURL is required: BR §7.1.2.11.2 wants a CRL distribution point in leaves without an OCSP URL")
+	} else if opts.CRLShards == 0 {
+		return nil, errors.New("ca: Options.CRLShards or Options.OCSPURL is required: BR §7.1.2.11.2 wants a CRL distribution point in leaves without an OCSP URL")
+	}
+	if opts.CRLShards < 0 || opts.CRLShards > MaxCRLShards {
+		return nil, fmt.Errorf("ca: Options.CRLShards %d out of range 0-%d", opts.CRLShards, MaxCRLShards)
+	}
+	ocspOpts, err := checkOCSPOptions(opts.OCSP)
+	if err != nil {
+		return nil, err
 	}
 	a := &Authority{
-		store:    opts.Store,
-		clock:    opts.Clock,
-		validity: opts.Validity,
-		baseURL:  baseURL,
-		crlURL:   opts.CRLURL,
-		ocspURL:  opts.OCSPURL,
-		dev:      opts.Dev,
-		issuers:  make(map[string]*issuer),
+		store:     opts.Store,
+		clock:     opts.Clock,
+		validity:  opts.Validity,
+		baseURL:   baseURL,
+		crlShards: opts.CRLShards,
+		ocspURL:   opts.OCSPURL,
+		ocsp:      ocspOpts,
+		dev:       opts.Dev,
+		issuers:   make(map[string]*issuer),
 	}
 	if err := a.loadRoot(opts.Dir); err != nil {
 		return nil, err
@@ -139,6 +159,9 @@ func Load(opts Options) (*Authority, error) {
 			RawSubject:   iss.cert.RawSubject,
 			SubjectKeyId: iss.cert.SubjectKeyId,
 			PublicKey:    iss.lintSigner.Public(),
+		}
+		if err := iss.prepareStatusSigning(); err != nil {
+			return nil, err
 		}
 		a.issuers[iss.id] = iss
 	}
@@ -231,4 +254,43 @@ func loadIssuer(dir string, p profile, root *x509.Certificate, now time.Time) (*
 // hasOnlyPolicy reports whether cert asserts exactly the profile's policy.
 func hasOnlyPolicy(cert *x509.Certificate, p profile) bool {
 	return len(cert.Policies) == 1 && cert.Policies[0].Equal(policyOID(p.policy))
+}
+
+// checkOCSPOptions applies the defaults and checks the ranges.
+func checkOCSPOptions(o OCSPOptions) (OCSPOptions, error) {
+	if o.Validity == 0 {
+		o.Validity = DefaultOCSPValidity
+	}
+	if o.ResponderValidity == 0 {
+		o.ResponderValidity = max(DefaultResponderValidity, 2*o.Validity)
+	}
+	switch {
+	case o.Validity < minOCSPValidity || o.Validity > maxOCSPValidity:
+		return o, fmt.Errorf("ca: OCSPOptions.Validity %v out of range 8h-240h (BR §4.9.10)", o.Validity)
+	case o.ResponderValidity < 2*o.Validity:
+		return o, fmt.Errorf("ca: OCSPOptions.ResponderValidity %v must be at least twice the response validity %v",
+			o.ResponderValidity, o.Validity)
+	}
+	return o, nil
+}
+
+// prepareStatusSigning computes what signing OCSP responses and CRLs for
+// the issuer needs: its CertID hashes and signature algorithms.
+func (iss *issuer) prepareStatusSigning() error {
+	var err error
+	if iss.ocspSHA1, iss.ocspSHA256, err = certIDHashes(iss.cert); err != nil {
+		return fmt.Errorf("ca: %s: %w", iss.id, err)
+	}
+	alg, err := sigAlgFor(iss.sigAlg)
+	if err != nil {
+		return err
+	}
+	iss.lintAlg = alg
+	keyHash, err := keyHashSHA1(iss.cert)
+	if err != nil {
+		return err
+	}
+	iss.selfSigner = &ocspSigner{signer: iss.signer, alg: alg, keyHash: keyHash}
+	iss.responder = &responderSlot{}
+	return nil
 }

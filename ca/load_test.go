@@ -114,14 +114,14 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := copyCA(t, good)
 			tt.damage(t, dir)
-			_, err := Load(Options{Dir: dir, Store: newMemStore(), BaseURL: testBaseURL, Clock: testClock, CRLURL: testCRLURL})
+			_, err := Load(Options{Dir: dir, Store: newMemStore(), BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
 	}
 	t.Run("undamaged copy loads", func(t *testing.T) {
-		if _, err := Load(Options{Dir: copyCA(t, good), Store: newMemStore(), BaseURL: testBaseURL, Clock: testClock, CRLURL: testCRLURL}); err != nil {
+		if _, err := Load(Options{Dir: copyCA(t, good), Store: newMemStore(), BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards}); err != nil {
 			t.Fatalf("got %v, want nil", err)
 		}
 	})
@@ -129,7 +129,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 
 func TestLoadRejectsBadOptions(t *testing.T) {
 	dir := sharedCA(t, KeyECDSAP256)
-	ok := Options{Dir: dir, Store: newMemStore(), BaseURL: testBaseURL, Clock: testClock, CRLURL: testCRLURL}
+	ok := Options{Dir: dir, Store: newMemStore(), BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards}
 	tests := []struct {
 		name   string
 		change func(o *Options)
@@ -139,7 +139,7 @@ func TestLoadRejectsBadOptions(t *testing.T) {
 		{"https base URL", func(o *Options) { o.BaseURL = "https://ca.example.com" }, "plain http://"},
 		{"base URL with query", func(o *Options) { o.BaseURL = "http://ca.example.com/?x=1" }, "plain http://"},
 		{"https OCSP URL", func(o *Options) { o.OCSPURL = "https://ocsp.example.com" }, "plain http://"},
-		{"neither CRL nor OCSP", func(o *Options) { o.CRLURL = nil }, "CRLURL or Options.OCSPURL is required"},
+		{"neither CRL nor OCSP", func(o *Options) { o.CRLShards = 0 }, "CRLShards or Options.OCSPURL is required"},
 		{"negative validity", func(o *Options) { o.Validity = -time.Hour }, "positive whole number of seconds"},
 		{"fractional validity", func(o *Options) { o.Validity = 90*24*time.Hour + time.Millisecond }, "positive whole number of seconds"},
 		{"issuing CA not yet valid", func(o *Options) {

@@ -38,6 +38,10 @@ type Config struct {
 	ACME ACME `json:"acme"`
 	// Validation configures challenge validation (RFC 8555 §8).
 	Validation Validation `json:"validation"`
+	// OCSP configures the OCSP responder and the signing of its responses.
+	OCSP OCSP `json:"ocsp"`
+	// CRL configures the partitioned CRLs.
+	CRL CRL `json:"crl"`
 	// Log configures logging.
 	Log Log `json:"log"`
 
@@ -149,6 +153,46 @@ type Validation struct {
 	// AlwaysValid skips validation and treats every challenge as valid.
 	// For benchmarks only: refused unless dev is set.
 	AlwaysValid bool `json:"always_valid"`
+}
+
+// OCSP configures the OCSP responder (RFC 6960, RFC 5019) and the signing
+// of its responses.
+type OCSP struct {
+	// Disabled turns OCSP off: leaves carry no AIA OCSP URL, no response is
+	// signed and /ocsp is not served; CRLs alone carry revocation status
+	// (the Baseline Requirements make OCSP optional).
+	Disabled bool `json:"disabled"`
+	// ResponseValidity is how long a response is valid: nextUpdate -
+	// thisUpdate, counted inclusively (8h-240h, BR §4.9.10). Responses are re-signed before
+	// half of it has passed.
+	ResponseValidity Duration `json:"response_validity"`
+	// SignWithIssuer signs responses with the issuing CA's key instead of
+	// a delegated OCSP responder certificate.
+	SignWithIssuer bool `json:"sign_with_issuer"`
+	// ResponderValidity is the lifetime of a delegated responder
+	// certificate, at least twice response_validity (at most 2160h). Each
+	// signing process issues its own, with a key kept only in memory, and
+	// rotates it before a response would outlive it.
+	ResponderValidity Duration `json:"responder_validity"`
+	// CacheBytes bounds the responder's in-memory cache of responses
+	// (0 = default 64 MiB; -1 turns it off).
+	CacheBytes int `json:"cache_bytes"`
+}
+
+// CRL configures the partitioned CRLs (RFC 5280 §5, BR §7.2).
+type CRL struct {
+	// Shards is the number of CRL partitions per issuer a new certificate
+	// is assigned to (1-4096). A certificate keeps its partition when this
+	// changes.
+	Shards int `json:"shards"`
+	// Validity is how long each CRL is valid: nextUpdate - thisUpdate,
+	// counted inclusively (at most 240h, BR §4.9.7), and more than
+	// interval plus an hour.
+	Validity Duration `json:"validity"`
+	// Interval is how often every partition is re-signed even without a
+	// revocation (1m-24h). A revocation re-signs its partition within a
+	// minute.
+	Interval Duration `json:"interval"`
 }
 
 // Log configures logging.

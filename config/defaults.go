@@ -24,6 +24,12 @@ const (
 	DefaultHTTP01Port        = 80  // RFC 8555 §8.3
 	DefaultTLSALPN01Port     = 443 // RFC 8737 §3
 	DefaultTimeout           = 10 * time.Second
+	DefaultOCSPValidity      = 96 * time.Hour  // 4 days
+	DefaultResponderValidity = 720 * time.Hour // 30 days
+	DefaultOCSPCacheBytes    = 64 << 20
+	DefaultCRLShards         = 16
+	DefaultCRLValidity       = 168 * time.Hour // 7 days
+	DefaultCRLInterval       = 6 * time.Hour
 	DefaultLogLevel          = "info"
 	DefaultLogFormat         = "text"
 )
@@ -95,6 +101,13 @@ func (c *Config) ApplyDefaults() {
 	setInt(&c.Validation.TLSALPN01Port, DefaultTLSALPN01Port)
 	c.Validation.AllowPrivate = deriveBool(c.Validation.AllowPrivate, &d.allowPrivate, c.Dev)
 	setDuration(&c.Validation.Timeout, DefaultTimeout)
+
+	setDuration(&c.OCSP.ResponseValidity, DefaultOCSPValidity)
+	setDuration(&c.OCSP.ResponderValidity, max(DefaultResponderValidity, 2*c.OCSP.ResponseValidity.Duration))
+	setInt(&c.OCSP.CacheBytes, DefaultOCSPCacheBytes)
+	setInt(&c.CRL.Shards, DefaultCRLShards)
+	setDuration(&c.CRL.Validity, DefaultCRLValidity)
+	setDuration(&c.CRL.Interval, DefaultCRLInterval)
 
 	setString(&c.Log.Level, DefaultLogLevel)
 	setString(&c.Log.Format, DefaultLogFormat)

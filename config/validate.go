@@ -85,6 +85,21 @@ func (c *Config) Validate() error {
 		v.add("validation.always_valid", "is refused outside dev mode: it skips domain validation (benchmarks only)")
 	}
 
+	v.durationRange("ocsp.response_validity", c.OCSP.ResponseValidity, "8h", "240h", " (BR §4.9.10)")
+	v.durationRange("ocsp.responder_validity", c.OCSP.ResponderValidity, "16h", "2160h", "")
+	if c.OCSP.ResponderValidity.Duration < 2*c.OCSP.ResponseValidity.Duration {
+		v.add("ocsp.responder_validity", "must be at least twice ocsp.response_validity (%v)", c.OCSP.ResponseValidity.Duration)
+	}
+	if c.OCSP.CacheBytes < -1 {
+		v.add("ocsp.cache_bytes", "must be a byte count, 0 for the default or -1 for no cache, got %d", c.OCSP.CacheBytes)
+	}
+	v.intRange("crl.shards", c.CRL.Shards, 1, 4096)
+	v.durationRange("crl.validity", c.CRL.Validity, "2h", "240h", " (BR §4.9.7)")
+	v.durationRange("crl.interval", c.CRL.Interval, "1m", "24h", "")
+	if c.CRL.Validity.Duration < c.CRL.Interval.Duration+time.Hour {
+		v.add("crl.validity", "must exceed crl.interval (%v) by at least an hour, so a CRL never expires before the next", c.CRL.Interval.Duration)
+	}
+
 	v.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	v.oneOf("log.format", c.Log.Format, "text", "json")
 

@@ -56,6 +56,7 @@ type kakuin struct {
 	dataDir      string
 	dbFlags      []string
 	listen       string
+	httpListen   string // the plain-HTTP listener: AIA, OCSP, CRLs
 	http01Port   int
 	tlsALPNPort  int
 	dns          *testdns.Server
@@ -126,6 +127,7 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 		t:           t,
 		dataDir:     t.TempDir(),
 		listen:      fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		httpListen:  fmt.Sprintf("127.0.0.1:%d", freePort(t)),
 		http01Port:  freePort(t),
 		tlsALPNPort: freePort(t),
 		dns:         testdns.StartT(t),
@@ -142,7 +144,7 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 	args := append([]string{"serve", "--dev",
 		"--data", k.dataDir,
 		"--listen", k.listen,
-		"--http-listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		"--http-listen", k.httpListen,
 		"--http01-port", strconv.Itoa(k.http01Port),
 		"--tlsalpn01-port", strconv.Itoa(k.tlsALPNPort),
 		"--dns-resolver", k.dns.Addr(),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/ocsp"
 )
 
 // maxSerialHex is the longest serial: 20 octets (RFC 5280 §4.1.2.2).
@@ -56,12 +57,6 @@ type issuanceDetail struct {
 	NotAfter  time.Time `json:"not_after"`
 }
 
-// revocationDetail is the detail of a "revocation" audit event.
-type revocationDetail struct {
-	Serial string `json:"serial"`
-	Reason int    `json:"reason"`
-}
-
 // CompleteOrder stores the certificate, whose serial must have been
 // reserved, and sets the processing order valid with it (RFC 8555 §7.4), in
 // one transaction that also appends an "issuance" audit event.
@@ -74,11 +69,11 @@ func (s *core) CompleteOrder(ctx context.Context, orderID int64, cert *acme.Cert
 	err := s.db.inTx(ctx, func(c conn) error {
 		// Insert only if the order is processing, taking its account.
 		err := c.queryRow(ctx, `INSERT INTO certificates (serial, issuer_id, account_id, order_id, der, chain,
-			not_before, not_after, key_hash, created_at)
-			SELECT $1, $2, account_id, id, $3, $4, $5, $6, $7, $8 FROM orders WHERE id = $9 AND stored_status = 'processing'
+			not_before, not_after, key_hash, created_at, crl_shard)
+			SELECT $1, $2, account_id, id, $3, $4, $5, $6, $7, $8, $10 FROM orders WHERE id = $9 AND stored_status = 'processing'
 			RETURNING account_id`,
 			cert.Serial, cert.IssuerID, cert.DER, nonNil(cert.ChainPEM), norm(cert.NotBefore), norm(cert.NotAfter),
-			cert.KeyHash, created, orderID).Scan(&accountID)
+			cert.KeyHash, created, orderID, cert.CRLShard).Scan(&accountID)
 		switch {
 		case errors.Is(err, errNoRows):
 			return missOrConflict(ctx, c, "orders", "id", orderID, what, acme.ErrNotFound, acme.ErrConflict)
@@ -88,6 +83,13 @@ func (s *core) CompleteOrder(ctx context.Context, orderID int64, cert *acme.Cert
 			return fmt.Errorf("store: %s: certificate %s: %w", what, cert.Serial, acme.ErrDuplicate)
 		case err != nil:
 			return fmt.Errorf("store: %s: %w", what, err)
+		}
+		if cert.OCSP != nil {
+			err := insertOCSPResponse(ctx, c, cert.Serial, cert.IssuerID, false, cert.OCSP,
+				ocsp.RefreshAt(cert.OCSP, cert.NotAfter), created)
+			if err != nil {
+				return fmt.Errorf("store: %s: OCSP response: %w", what, err)
+			}
 		}
 		var names string
 		err = c.queryRow(ctx, `UPDATE orders SET stored_status = 'valid', cert_serial = $2
@@ -128,35 +130,11 @@ func nonNil(b []byte) []byte {
 func (s *core) GetCertificate(ctx context.Context, serial string) (*acme.Certificate, error) {
 	var c acme.Certificate
 	err := s.db.reader().queryRow(ctx, `SELECT serial, issuer_id, account_id, order_id, der, chain, not_before, not_after,
-		key_hash, revoked_at, COALESCE(revoked_reason, 0), created_at FROM certificates WHERE serial = $1`, serial).
+		key_hash, revoked_at, COALESCE(revoked_reason, 0), created_at, crl_shard FROM certificates WHERE serial = $1`, serial).
 		Scan(&c.Serial, &c.IssuerID, &c.AccountID, &c.OrderID, &c.DER, &c.ChainPEM, &c.NotBefore, &c.NotAfter,
-			&c.KeyHash, &c.RevokedAt, &c.RevokedReason, &c.CreatedAt)
+			&c.KeyHash, &c.RevokedAt, &c.RevokedReason, &c.CreatedAt, &c.CRLShard)
 	if err != nil {
 		return nil, notFound(err, "certificate "+serial, acme.ErrNotFound)
 	}
 	return &c, nil
-}
-
-// RevokeCertificate marks the certificate revoked at at with the RFC 5280
-// §5.3.1 reason code (RFC 8555 §7.6) and appends a "revocation" audit event
-// naming actor, in one transaction; acme.ErrAlreadyRevoked if it already
-// was, acme.ErrNotFound if there is no such certificate.
-func (s *core) RevokeCertificate(ctx context.Context, serial string, reason int, at time.Time, actor string) error {
-	at = s.stamp(at)
-	what := "revoking certificate " + serial
-	return s.db.inTx(ctx, func(c conn) error {
-		n, err := c.exec(ctx, `UPDATE certificates SET revoked_at = $2, revoked_reason = $3 WHERE serial = $1 AND revoked_at IS NULL`,
-			serial, at, reason)
-		if err != nil {
-			return fmt.Errorf("store: %s: %w", what, err)
-		}
-		if n == 0 {
-			return missOrConflict(ctx, c, "certificates", "serial", serial, what, acme.ErrNotFound, acme.ErrAlreadyRevoked)
-		}
-		detail, _ := json.Marshal(revocationDetail{Serial: serial, Reason: reason}) // cannot fail
-		if _, err := insertAudit(ctx, c, at, "revocation", actor, serial, detail); err != nil {
-			return fmt.Errorf("store: %s: %w", what, err)
-		}
-		return nil
-	})
 }

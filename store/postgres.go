@@ -14,12 +14,14 @@ import (
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/migrations"
+	"github.com/kakuin/kakuin/ocsp"
 	"github.com/kakuin/kakuin/vetting"
 )
 
 var (
 	_ acme.Store    = (*Postgres)(nil)
 	_ ca.Store      = (*Postgres)(nil)
+	_ ocsp.Store    = (*Postgres)(nil)
 	_ vetting.Store = (*Postgres)(nil)
 	_ Backend       = (*Postgres)(nil)
 )

@@ -21,12 +21,14 @@ import (
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/migrations"
+	"github.com/kakuin/kakuin/ocsp"
 	"github.com/kakuin/kakuin/vetting"
 )
 
 var (
 	_ acme.Store    = (*SQLite)(nil)
 	_ ca.Store      = (*SQLite)(nil)
+	_ ocsp.Store    = (*SQLite)(nil)
 	_ vetting.Store = (*SQLite)(nil)
 	_ Backend       = (*SQLite)(nil)
 )

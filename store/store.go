@@ -7,6 +7,7 @@ import (
 
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/ocsp"
 	"github.com/kakuin/kakuin/vetting"
 )
 
@@ -21,6 +22,7 @@ const (
 type Backend interface {
 	acme.Store
 	ca.Store
+	ocsp.Store
 	vetting.Store
 	// AuditEvents returns up to limit audit events with id greater than
 	// afterID, ascending.

@@ -42,6 +42,8 @@ var commands = map[string]command{
 	"contract": {"manage contracts (create, show, suspend, resume, end)", runContract},
 	"eab":      {"manage External Account Binding credentials (create, revoke)", runEAB},
 	"csr":      {"check a CSR as finalize would (PEM with either header, or DER)", runCSR},
+	"revoke":   {"revoke a certificate (OCSP at once, its CRL within a minute)", runRevoke},
+	"ocsp":     {"run the OCSP responder and CRL endpoints alone (read-only database)", runOCSP},
 	"bench":    {"load-test an ACME server with the full issuance flow", runBench},
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/config"
+	"github.com/kakuin/kakuin/ocsp"
 	"github.com/kakuin/kakuin/vetting"
 )
 
@@ -72,10 +73,25 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	status, err := ocsp.NewService(ocsp.ServiceOptions{Store: db, Signer: authority, OCSP: !cfg.OCSP.Disabled,
+		CRLShards: cfg.CRL.Shards, CRLValidity: cfg.CRL.Validity.Duration, CRLInterval: cfg.CRL.Interval.Duration,
+		Logger: logger})
+	if err != nil {
+		return err
+	}
+	// Every partition has a CRL before the first certificate names one.
+	if err := status.UpdateCRLs(ctx); err != nil {
+		return fmt.Errorf("signing the CRLs: %w", err)
+	}
+	statusHandler, err := newStatusHandler(cfg, db, authority, authority, logger)
+	if err != nil {
+		return err
+	}
 	acmeSrv, err := acme.New(acme.Options{
 		Store:      db,
 		Vetting:    vetting.New(vetting.Options{Store: db}),
 		Issuer:     authority,
+		Revoker:    status,
 		Validator:  validator,
 		BaseURL:    cfg.BaseURL,
 		Policy:     acmePolicy(cfg),
@@ -90,6 +106,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	mux := http.NewServeMux()
 	mux.Handle("/acme/", acmeSrv.Handler())
 	mux.Handle("/ca/", authority)
+	mux.Handle("/crl/", statusHandler.crl)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := db.Ping(r.Context()); err != nil {
@@ -100,14 +117,15 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	})
 
 	// The plain-HTTP listener publishes what certificates point at (AIA
-	// caIssuers); relying parties fetch it without TLS.
+	// caIssuers and OCSP, CRL DP); relying parties fetch it without TLS.
 	httpMux := http.NewServeMux()
 	httpMux.Handle("/ca/", authority)
+	httpMux.Handle("/crl/", statusHandler.crl)
 	httpLn, err := net.Listen("tcp", cfg.HTTPListen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (http_listen): %w", cfg.HTTPListen, err)
 	}
-	httpSrv := &http.Server{Handler: httpMux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+	httpSrv := &http.Server{Handler: statusHandler.wrap(httpMux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 30 * time.Second, MaxHeaderBytes: 8 << 10}
 	go func() {
 		if err := httpSrv.Serve(httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -121,7 +139,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           statusHandler.wrap(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -147,6 +165,10 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go acmeSrv.Run(bgCtx)
+	go status.Run(bgCtx)
+	if statusHandler.responder != nil {
+		go statusHandler.responder.Run(bgCtx)
+	}
 
 	printBanner(env.stdout, cfg, trustPEM)
 
@@ -184,7 +206,7 @@ func loadCA(cfg *config.Config, db ca.Store, logger *slog.Logger) (*ca.Authority
 		}
 		logger.Info("dev CA hierarchy created", "dir", cfg.CA.Dir, "key_type", cfg.CA.KeyType)
 	}
-	return ca.Load(ca.Options{Dir: cfg.CA.Dir, Store: db, BaseURL: cfg.HTTPBaseURL, CRLURL: crlURL(cfg), Dev: cfg.Dev})
+	return ca.Load(caOptions(cfg, db))
 }
 
 // caInitOptions are the options `kakuin init` and the first dev start use.
@@ -203,10 +225,13 @@ func caInitOptions(cfg *config.Config) ca.InitOptions {
 	return o
 }
 
-// crlURL names a leaf's CRL distribution point: one CRL per issuer for now
-// (partitioned CRLs and their serving come with the revocation-status
-// issue).
-func crlURL(cfg *config.Config) func(issuerID, serial string) string {
-	base := cfg.HTTPBaseURL
-	return func(issuerID, _ string) string { return base + "/crl/" + issuerID + ".crl" }
+// caOptions are the options serve loads the CA with.
+func caOptions(cfg *config.Config, db ca.Store) ca.Options {
+	o := ca.Options{Dir: cfg.CA.Dir, Store: db, BaseURL: cfg.HTTPBaseURL, CRLShards: cfg.CRL.Shards, Dev: cfg.Dev,
+		OCSP: ca.OCSPOptions{Validity: cfg.OCSP.ResponseValidity.Duration, SignWithIssuer: cfg.OCSP.SignWithIssuer,
+			ResponderValidity: cfg.OCSP.ResponderValidity.Duration}}
+	if !cfg.OCSP.Disabled {
+		o.OCSPURL = cfg.HTTPBaseURL + ocspPath
+	}
+	return o
 }

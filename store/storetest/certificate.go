@@ -7,6 +7,7 @@ import (
 
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/ocsp"
 	"github.com/kakuin/kakuin/store"
 )
 
@@ -244,14 +245,14 @@ func testCertificates(t *testing.T, b store.Backend) {
 		}
 
 		at := t0.Add(time.Hour)
-		wantErr(t, "RevokeCertificate", b.RevokeCertificate(ctx(t), s, 1, at, "acme:account/1"), nil)
+		wantErr(t, "RevokeCertificate", b.RevokeCertificate(ctx(t), ocsp.Revocation{Serial: s, Reason: 1, At: at, Actor: "acme:account/1"}), nil)
 		got, err = b.GetCertificate(ctx(t), s)
 		wantErr(t, "GetCertificate", err, nil)
 		equalTimePtr(t, "RevokedAt", got.RevokedAt, &at)
 		equal(t, "RevokedReason", got.RevokedReason, 1)
 
-		wantErr(t, "RevokeCertificate again", b.RevokeCertificate(ctx(t), s, 4, at, "cli"), acme.ErrAlreadyRevoked)
-		wantErr(t, "RevokeCertificate(missing)", b.RevokeCertificate(ctx(t), "abcdef", 0, at, "cli"), acme.ErrNotFound)
+		wantErr(t, "RevokeCertificate again", b.RevokeCertificate(ctx(t), ocsp.Revocation{Serial: s, Reason: 4, At: at, Actor: "cli"}), acme.ErrAlreadyRevoked)
+		wantErr(t, "RevokeCertificate(missing)", b.RevokeCertificate(ctx(t), ocsp.Revocation{Serial: "abcdef", At: at, Actor: "cli"}), ocsp.ErrNotFound)
 		_, err = b.GetCertificate(ctx(t), "abcdef")
 		wantErr(t, "GetCertificate(missing)", err, acme.ErrNotFound)
 

@@ -1,0 +1,355 @@
+package ocsp
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/internal/httpcache"
+)
+
+// UnknownSigner signs "unknown" responses for serials an issuer never
+// issued. *ca.Authority implements it.
+type UnknownSigner interface {
+	SignOCSPUnknown(ctx context.Context, issuerID string, serial *big.Int, hash crypto.Hash, validity time.Duration) ([]byte, time.Time, time.Time, error)
+}
+
+// Defaults of ResponderOptions.
+const (
+	DefaultCacheBytes = 64 << 20
+	// unknownValidity is how long an "unknown" response is valid, and
+	// unknownMaxAge how long HTTP caches may keep it: short, because a
+	// replica that lags behind may answer unknown for a certificate issued
+	// a moment ago.
+	unknownValidity = time.Hour
+	unknownMaxAge   = 5 * time.Minute
+	// maxUnknownSigning bounds concurrent on-the-fly signatures; beyond it
+	// the answer is tryLater, so a flood of made-up serials cannot take
+	// the CPU.
+	maxUnknownSigning = 2
+	// changePoll is how often the responder asks the store which responses
+	// changed, to drop its cached copies; changeOverlap re-reads a window
+	// before the last change seen, for writes that committed late.
+	changePoll    = 500 * time.Millisecond
+	changeOverlap = 5 * time.Second
+	changeBatch   = 10000
+)
+
+// ResponderOptions configures a Responder.
+type ResponderOptions struct {
+	Reader Reader
+	// Issuers are the issuing CA certificates by issuer id ("ov", "ev"):
+	// a request's issuer hashes pick one.
+	Issuers map[string]*x509.Certificate
+	// Unknown, when set, signs "unknown" for serials never issued; nil
+	// answers those with unauthorized (RFC 5019 §2.2.3), as a responder
+	// without keys must.
+	Unknown UnknownSigner
+	// CacheBytes bounds the in-memory response cache. Default
+	// DefaultCacheBytes; negative turns the cache off.
+	CacheBytes int
+	Clock      func() time.Time
+	Logger     *slog.Logger
+}
+
+// Responder answers OCSP requests (RFC 6960, RFC 5019) from stored
+// responses. It is an http.Handler for POST /ocsp and GET /ocsp/{base64}.
+type Responder struct {
+	reader  Reader
+	issuers map[issuerKey]string // CertID issuer hashes -> issuer id
+	unknown UnknownSigner
+	sem     chan struct{}
+	cache   *cache
+	clock   func() time.Time
+	log     *slog.Logger
+}
+
+// issuerKey is an issuer's CertID half for one hash algorithm.
+type issuerKey struct {
+	hash              crypto.Hash
+	nameHash, keyHash string
+}
+
+// NewResponder returns a Responder.
+func NewResponder(opts ResponderOptions) (*Responder, error) {
+	if opts.Reader == nil || len(opts.Issuers) == 0 {
+		return nil, errors.New("ocsp: ResponderOptions.Reader and Issuers are required")
+	}
+	rs := &Responder{reader: opts.Reader, issuers: map[issuerKey]string{}, unknown: opts.Unknown,
+		sem: make(chan struct{}, maxUnknownSigning), clock: opts.Clock, log: opts.Logger}
+	for id, cert := range opts.Issuers {
+		bits, err := publicKeyBits(cert.RawSubjectPublicKeyInfo)
+		if err != nil {
+			return nil, fmt.Errorf("ocsp: issuer %s: %w", id, err)
+		}
+		n1, k1 := sha1.Sum(cert.RawSubject), sha1.Sum(bits)
+		n2, k2 := sha256.Sum256(cert.RawSubject), sha256.Sum256(bits)
+		rs.issuers[issuerKey{crypto.SHA1, string(n1[:]), string(k1[:])}] = id
+		rs.issuers[issuerKey{crypto.SHA256, string(n2[:]), string(k2[:])}] = id
+	}
+	if opts.CacheBytes == 0 {
+		opts.CacheBytes = DefaultCacheBytes
+	}
+	rs.cache = newCache(opts.CacheBytes)
+	if rs.clock == nil {
+		rs.clock = time.Now
+	}
+	if rs.log == nil {
+		rs.log = slog.Default()
+	}
+	return rs, nil
+}
+
+// publicKeyBits returns the subjectPublicKey bits of a SubjectPublicKeyInfo.
+func publicKeyBits(spki []byte) ([]byte, error) {
+	in := cryptobyte.String(spki)
+	var seq cryptobyte.String
+	var bits []byte
+	var alg cryptobyte.String
+	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1(&alg, cbasn1.SEQUENCE) {
+		return nil, errors.New("malformed SubjectPublicKeyInfo")
+	}
+	var bs cryptobyte.String
+	if !seq.ReadASN1(&bs, cbasn1.BIT_STRING) || len(bs) < 1 || bs[0] != 0 {
+		return nil, errors.New("malformed subjectPublicKey")
+	}
+	bits = bs[1:]
+	return bits, nil
+}
+
+// Error responses (RFC 6960 §4.2.1): an OCSPResponse with only a status.
+var (
+	respMalformed    = []byte{0x30, 0x03, 0x0a, 0x01, 0x01}
+	respInternal     = []byte{0x30, 0x03, 0x0a, 0x01, 0x02}
+	respTryLater     = []byte{0x30, 0x03, 0x0a, 0x01, 0x03}
+	respUnauthorized = []byte{0x30, 0x03, 0x0a, 0x01, 0x06}
+)
+
+const (
+	contentTypeRequest  = "application/ocsp-request"
+	contentTypeResponse = "application/ocsp-response"
+)
+
+// ServeHTTP implements the OCSP HTTP binding (RFC 6960 Appendix A, RFC
+// 5019 §5): POST with the DER request as body, GET and HEAD with the
+// base64 request as the last path segment (URL-encoded or not; a "/"
+// inside the base64 is part of it).
+func (rs *Responder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var der []byte
+	switch r.Method {
+	case http.MethodPost:
+		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.EqualFold(strings.TrimSpace(strings.Split(ct, ";")[0]), contentTypeRequest) {
+			rs.fail(w, r, http.StatusUnsupportedMediaType, respMalformed, "Content-Type "+ct+" is not "+contentTypeRequest)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestSize))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			rs.fail(w, r, http.StatusRequestEntityTooLarge, respMalformed, fmt.Sprintf("request body over %d bytes", maxRequestSize))
+			return
+		}
+		if err != nil {
+			rs.fail(w, r, http.StatusBadRequest, respMalformed, "reading the request: "+err.Error())
+			return
+		}
+		der = body
+	case http.MethodGet, http.MethodHead:
+		b64, ok := strings.CutPrefix(r.URL.Path, "/ocsp/")
+		if !ok || b64 == "" {
+			rs.fail(w, r, http.StatusOK, respMalformed, "GET needs the base64 request after /ocsp/")
+			return
+		}
+		if len(b64) > maxRequestSize*4/3+4 {
+			rs.fail(w, r, http.StatusRequestURITooLong, respMalformed, "request path too long")
+			return
+		}
+		var err error
+		if der, err = decodeBase64(b64); err != nil {
+			rs.fail(w, r, http.StatusOK, respMalformed, "GET path is not base64: "+err.Error())
+			return
+		}
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	rs.answer(w, r, der)
+}
+
+// decodeBase64 reads standard base64, padded or not, and tolerates the
+// URL-safe alphabet some clients use.
+func decodeBase64(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	if strings.ContainsAny(s, "-_") {
+		return base64.RawURLEncoding.DecodeString(s)
+	}
+	return base64.RawStdEncoding.DecodeString(s)
+}
+
+// answer serves the response for one DER request.
+func (rs *Responder) answer(w http.ResponseWriter, r *http.Request, der []byte) {
+	ctx := r.Context()
+	id, err := parseRequest(der)
+	if err != nil {
+		rs.fail(w, r, http.StatusOK, respMalformed, err.Error())
+		return
+	}
+	issuerID, ok := rs.issuers[issuerKey{id.hash, string(id.nameHash), string(id.keyHash)}]
+	if !ok {
+		rs.fail(w, r, http.StatusOK, respUnauthorized, "issuer not served here")
+		return
+	}
+	now := rs.clock()
+	serial := serialKey(id.serial)
+	key := string(rune('0'+int(id.hash))) + serial
+	if e := rs.cache.get(key, now); e != nil {
+		rs.write(w, r, e, now, 0)
+		return
+	}
+	stored, err := rs.reader.OCSPResponse(ctx, serial)
+	switch {
+	case errors.Is(err, ErrNotFound) || (err == nil && stored.IssuerID != issuerID):
+		rs.answerUnknown(w, r, issuerID, id, key, serial, now)
+		return
+	case err != nil:
+		rs.log.ErrorContext(ctx, "ocsp: reading response", "serial", serial, "err", err)
+		rs.fail(w, r, http.StatusOK, respTryLater, "store unavailable")
+		return
+	}
+	e := newCached(key, serial, stored.SHA1, stored.ThisUpdate, stored.NextUpdate)
+	if id.hash == crypto.SHA256 {
+		e = newCached(key, serial, stored.SHA256, stored.ThisUpdate, stored.NextUpdate)
+	}
+	if !now.Before(e.nextUpdate) {
+		// Never serve a response past its nextUpdate (RFC 5019 §4).
+		rs.log.WarnContext(ctx, "ocsp: stored response expired; is the status service running?", "serial", serial)
+		rs.fail(w, r, http.StatusOK, respTryLater, "response expired")
+		return
+	}
+	rs.cache.put(e)
+	rs.write(w, r, e, now, 0)
+}
+
+// answerUnknown answers a serial the issuer never issued: "unknown" when
+// the responder can sign, unauthorized otherwise (never "good").
+func (rs *Responder) answerUnknown(w http.ResponseWriter, r *http.Request, issuerID string, id *certID, key, serial string, now time.Time) {
+	if rs.unknown == nil {
+		rs.fail(w, r, http.StatusOK, respUnauthorized, "serial not issued by "+issuerID)
+		return
+	}
+	select {
+	case rs.sem <- struct{}{}:
+		defer func() { <-rs.sem }()
+	default:
+		rs.fail(w, r, http.StatusOK, respTryLater, "too many unknown serials at once")
+		return
+	}
+	der, this, next, err := rs.unknown.SignOCSPUnknown(r.Context(), issuerID, id.serial, id.hash, unknownValidity)
+	if err != nil {
+		rs.log.ErrorContext(r.Context(), "ocsp: signing unknown", "serial", serial, "err", err)
+		rs.fail(w, r, http.StatusOK, respInternal, "signing failed")
+		return
+	}
+	rs.write(w, r, newCached(key, serial, der, this, next), now, unknownMaxAge)
+}
+
+// serialKey formats a CertID serial as the store keys certificates; a
+// negative or oversized serial gets a key no certificate has.
+func serialKey(n *big.Int) string {
+	if n.Sign() <= 0 || n.BitLen() > 160 {
+		return "invalid:" + n.String()
+	}
+	return ca.SerialHex(n)
+}
+
+func newCached(key, serial string, der []byte, this, next time.Time) *cached {
+	sum := sha256.Sum256(der)
+	return &cached{key: key, serial: serial, der: der, etag: `"` + hex.EncodeToString(sum[:16]) + `"`,
+		thisUpdate: this, nextUpdate: next}
+}
+
+// write sends a successful response with the RFC 5019 §6 caching headers:
+// max-age no later than nextUpdate (capped by maxAge when positive),
+// Last-Modified thisUpdate, Expires nextUpdate, and an ETag that
+// If-None-Match can match for a 304.
+func (rs *Responder) write(w http.ResponseWriter, r *http.Request, e *cached, now time.Time, maxAge time.Duration) {
+	age := e.nextUpdate.Sub(now)
+	if maxAge > 0 {
+		age = min(age, maxAge)
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentTypeResponse)
+	h.Set("Cache-Control", "max-age="+strconv.Itoa(max(0, int(age/time.Second)))+", public, no-transform, must-revalidate")
+	h.Set("Last-Modified", e.thisUpdate.UTC().Format(http.TimeFormat))
+	h.Set("Expires", e.nextUpdate.UTC().Format(http.TimeFormat))
+	h.Set("ETag", e.etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && httpcache.ETagMatches(match, e.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(e.der)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	w.Write(e.der)
+}
+
+// fail sends an unsuccessful OCSPResponse (never cached) and logs why.
+func (rs *Responder) fail(w http.ResponseWriter, r *http.Request, code int, body []byte, why string) {
+	rs.log.DebugContext(r.Context(), "ocsp request refused", "status", code, "response_status", body[4], "reason", why)
+	h := w.Header()
+	h.Set("Content-Type", contentTypeResponse)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// Run drops cached responses the store reports changed (a revocation, a
+// refresh, by any process) until ctx ends, polling every changePoll.
+func (rs *Responder) Run(ctx context.Context) {
+	since := rs.clock().Add(-changeOverlap)
+	t := time.NewTicker(changePoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		serials, newest, err := rs.reader.OCSPChangedSince(ctx, since, changeBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				rs.log.WarnContext(ctx, "ocsp: polling changed responses", "err", err)
+			}
+			continue
+		}
+		rs.cache.drop(serials)
+		if len(serials) == changeBatch {
+			since = newest // more to read: continue from the last seen
+		} else {
+			// Re-reading the last changeOverlap also drops a stale copy a
+			// request put in the cache just after the previous poll.
+			since = rs.clock().Add(-changeOverlap)
+		}
+	}
+}
