@@ -23,12 +23,11 @@ import (
 func runOCSP(ctx context.Context, env *cliEnv, args []string) error {
 	flags := newFlagSet("ocsp", env.stderr)
 	cf := registerCommonFlags(flags)
-	listen := flags.String("listen", "", "host:port to serve on (default: http_listen)")
 	pos, err := parseInterleaved(flags, args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(pos, 0, "kakuin ocsp [--config FILE] [--listen ADDR] [--db-driver D --db-dsn DSN]"); err != nil {
+	if err := wantArgs(pos, 0, "kakuin ocsp [--config FILE] [--http-listen ADDR] [--db-driver D --db-dsn DSN]"); err != nil {
 		return err
 	}
 	cfg, err := cf.load(env)
@@ -39,9 +38,6 @@ func runOCSP(ctx context.Context, env *cliEnv, args []string) error {
 		return errors.New("ocsp.disabled is set: there is no OCSP to serve (CRLs are served by kakuin serve)")
 	}
 	addr := cfg.HTTPListen
-	if *listen != "" {
-		addr = *listen
-	}
 	logger := newLogger(env, cfg)
 	certs, err := ca.ReadIssuerCertificates(cfg.CA.Dir)
 	if err != nil {
