@@ -14,6 +14,8 @@ type cached struct {
 	etag       string
 	thisUpdate time.Time
 	nextUpdate time.Time
+	// Header values that do not change, formatted once.
+	lastModified, expires, length []string
 }
 
 // cache is a byte-bounded LRU of responses. Entries are dropped when the
@@ -33,7 +35,7 @@ func newCache(maxBytes int) *cache {
 }
 
 // size is an entry's share of the budget: the DER plus bookkeeping.
-func (c *cached) size() int { return len(c.der) + len(c.key) + len(c.serial) + len(c.etag) + 160 }
+func (c *cached) size() int { return len(c.der) + len(c.key) + len(c.serial) + len(c.etag) + 320 }
 
 func (c *cache) get(key string, now time.Time) *cached {
 	if c.maxBytes <= 0 {

@@ -50,7 +50,7 @@ type envOptions struct {
 // testBase is the plain-HTTP base URL certificates name.
 const testBase = "http://status.kakuin.example.com"
 
-func newEnv(t *testing.T, opts envOptions) *testEnv {
+func newEnv(t testing.TB, opts envOptions) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &testEnv{}
@@ -67,7 +67,7 @@ func newEnv(t *testing.T, opts envOptions) *testEnv {
 	}
 	e.store = st
 	caDir := filepath.Join(dir, "ca")
-	if err := ca.Init(ca.InitOptions{Dir: caDir, BaseURL: testBase, KeyType: ca.KeyECDSAP256}); err != nil {
+	if err := ca.Init(ca.InitOptions{Dir: caDir, BaseURL: testBase, KeyType: ca.KeyECDSAP256, Clock: clock}); err != nil {
 		t.Fatal(err)
 	}
 	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: st, BaseURL: testBase, OCSPURL: testBase + "/ocsp",
@@ -144,7 +144,7 @@ type issued struct {
 
 // issue runs an order through the store and the CA as finalize does and
 // returns the stored certificate. key nil means a fresh P-256 key.
-func (e *testEnv) issue(t *testing.T, key crypto.Signer) *issued {
+func (e *testEnv) issue(t testing.TB, key crypto.Signer) *issued {
 	t.Helper()
 	ctx := context.Background()
 	if key == nil {
@@ -180,7 +180,7 @@ func (e *testEnv) issue(t *testing.T, key crypto.Signer) *issued {
 	return &issued{Issued: iss, cert: cert, issuer: issuer, key: key}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,6 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
-	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/internal/httpcache"
 )
 
@@ -218,7 +217,9 @@ func (rs *Responder) answer(w http.ResponseWriter, r *http.Request, der []byte) 
 	}
 	now := rs.clock()
 	serial := serialKey(id.serial)
-	key := string(rune('0'+int(id.hash))) + serial
+	// The key names the issuer the request asked about: a response cached
+	// for a serial of one issuer must never answer for another.
+	key := issuerID + "/" + string(rune('0'+int(id.hash))) + serial
 	if e := rs.cache.get(key, now); e != nil {
 		rs.write(w, r, e, now, 0)
 		return
@@ -228,6 +229,8 @@ func (rs *Responder) answer(w http.ResponseWriter, r *http.Request, der []byte) 
 	case errors.Is(err, ErrNotFound) || (err == nil && stored.IssuerID != issuerID):
 		rs.answerUnknown(w, r, issuerID, id, key, serial, now)
 		return
+	case err != nil && ctx.Err() != nil:
+		return // the client went away
 	case err != nil:
 		rs.log.ErrorContext(ctx, "ocsp: reading response", "serial", serial, "err", err)
 		rs.fail(w, r, http.StatusOK, respTryLater, "store unavailable")
@@ -239,7 +242,9 @@ func (rs *Responder) answer(w http.ResponseWriter, r *http.Request, der []byte) 
 	}
 	if !now.Before(e.nextUpdate) {
 		// Never serve a response past its nextUpdate (RFC 5019 §4).
-		rs.log.WarnContext(ctx, "ocsp: stored response expired; is the status service running?", "serial", serial)
+		// Expected for an expired certificate (responses are no longer
+		// refreshed); for a valid one the status service is not running.
+		rs.log.DebugContext(ctx, "ocsp: stored response past its nextUpdate", "serial", serial)
 		rs.fail(w, r, http.StatusOK, respTryLater, "response expired")
 		return
 	}
@@ -276,14 +281,25 @@ func serialKey(n *big.Int) string {
 	if n.Sign() <= 0 || n.BitLen() > 160 {
 		return "invalid:" + n.String()
 	}
-	return ca.SerialHex(n)
+	var b [20]byte
+	return hex.EncodeToString(n.FillBytes(b[:])) // ca.SerialHex, without fmt
+
 }
 
 func newCached(key, serial string, der []byte, this, next time.Time) *cached {
 	sum := sha256.Sum256(der)
 	return &cached{key: key, serial: serial, der: der, etag: `"` + hex.EncodeToString(sum[:16]) + `"`,
-		thisUpdate: this, nextUpdate: next}
+		thisUpdate: this, nextUpdate: next,
+		lastModified: []string{this.UTC().Format(http.TimeFormat)},
+		expires:      []string{next.UTC().Format(http.TimeFormat)},
+		length:       []string{strconv.Itoa(len(der))}}
 }
+
+// Header values shared by every response. Headers are set by direct map
+// assignment with canonical keys: the responder's hot path.
+var (
+	hdrContentType = []string{contentTypeResponse}
+)
 
 // write sends a successful response with the RFC 5019 §6 caching headers:
 // max-age no later than nextUpdate (capped by maxAge when positive),
@@ -295,16 +311,16 @@ func (rs *Responder) write(w http.ResponseWriter, r *http.Request, e *cached, no
 		age = min(age, maxAge)
 	}
 	h := w.Header()
-	h.Set("Content-Type", contentTypeResponse)
-	h.Set("Cache-Control", "max-age="+strconv.Itoa(max(0, int(age/time.Second)))+", public, no-transform, must-revalidate")
-	h.Set("Last-Modified", e.thisUpdate.UTC().Format(http.TimeFormat))
-	h.Set("Expires", e.nextUpdate.UTC().Format(http.TimeFormat))
-	h.Set("ETag", e.etag)
+	h["Content-Type"] = hdrContentType
+	h["Cache-Control"] = []string{"max-age=" + strconv.Itoa(max(0, int(age/time.Second))) + ", public, no-transform, must-revalidate"}
+	h["Last-Modified"] = e.lastModified
+	h["Expires"] = e.expires
+	h["Etag"] = []string{e.etag}
 	if match := r.Header.Get("If-None-Match"); match != "" && httpcache.ETagMatches(match, e.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(e.der)))
+	h["Content-Length"] = e.length
 	if r.Method == http.MethodHead {
 		return
 	}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// load drives url with POST requests (bodies from a post.hex file) or GET
+// requests (paths from a get.txt file) from conns goroutines for d, and
+// prints "req/s p50 p99 errors". A Go client, for servers wrk cannot
+// drive (`openssl ocsp` answers one connection at a time and hangs on
+// wrk's).
+func load(url, method, file string, conns int, d time.Duration) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var reqs [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if method == http.MethodPost {
+			b, err := hex.DecodeString(line)
+			if err != nil {
+				return err
+			}
+			reqs = append(reqs, b)
+		} else {
+			reqs = append(reqs, []byte(line))
+		}
+	}
+	if len(reqs) == 0 {
+		return fmt.Errorf("no requests in %s", file)
+	}
+	client := &http.Client{Timeout: 10 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				r := reqs[rand.IntN(len(reqs))]
+				start := time.Now()
+				var resp *http.Response
+				var err error
+				if method == http.MethodPost {
+					resp, err = client.Post(url, "application/ocsp-request", bytes.NewReader(r))
+				} else {
+					resp, err = client.Get(url + string(r))
+				}
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						err = fmt.Errorf("HTTP %d", resp.StatusCode)
+					}
+				}
+				if err != nil {
+					bad++
+					continue
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			errs += bad
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(lat) == 0 {
+		return fmt.Errorf("no successful request (%d errors)", errs)
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(float64(len(lat))*p))] }
+	fmt.Printf("%.2f %v %v %d\n", float64(len(lat))/d.Seconds(), pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), errs)
+	return nil
+}
