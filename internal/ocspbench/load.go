@@ -15,15 +15,46 @@ import (
 	"time"
 )
 
-// load drives url with POST requests (bodies from a post.hex file) or GET
-// requests (paths from a get.txt file) from conns goroutines for d, and
-// prints "req/s p50 p99 errors". A Go client, for servers wrk cannot
-// drive (`openssl ocsp` answers one connection at a time and hangs on
-// wrk's).
-func load(url, method, file string, conns int, d time.Duration) error {
-	f, err := os.Open(file)
+// warm sends every request of the file once, in order, from conns
+// goroutines: a responder's cache then holds what it can of them.
+func warm(url, method, file string, conns int) error {
+	reqs, err := readRequests(method, file)
 	if err != nil {
 		return err
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
+	next := make(chan []byte)
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			for r := range next {
+				if resp, err := send(client, url, method, r); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		})
+	}
+	for _, r := range reqs {
+		next <- r
+	}
+	close(next)
+	wg.Wait()
+	return nil
+}
+
+func send(client *http.Client, url, method string, r []byte) (*http.Response, error) {
+	if method == http.MethodPost {
+		return client.Post(url, "application/ocsp-request", bytes.NewReader(r))
+	}
+	return client.Get(url + string(r))
+}
+
+// readRequests reads a post.hex (DER bodies in hex) or get.txt (paths) file.
+func readRequests(method, file string) ([][]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	var reqs [][]byte
@@ -31,18 +62,31 @@ func load(url, method, file string, conns int, d time.Duration) error {
 	sc.Buffer(make([]byte, 64<<10), 64<<10)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if method == http.MethodPost {
-			b, err := hex.DecodeString(line)
-			if err != nil {
-				return err
-			}
-			reqs = append(reqs, b)
-		} else {
+		if method != http.MethodPost {
 			reqs = append(reqs, []byte(line))
+			continue
 		}
+		b, err := hex.DecodeString(line)
+		if err != nil {
+			return nil, err
+		}
+		reqs = append(reqs, b)
 	}
 	if len(reqs) == 0 {
-		return fmt.Errorf("no requests in %s", file)
+		return nil, fmt.Errorf("no requests in %s", file)
+	}
+	return reqs, sc.Err()
+}
+
+// load drives url with POST requests (bodies from a post.hex file) or GET
+// requests (paths from a get.txt file) from conns goroutines for d, and
+// prints "req/s p50 p99 errors". A Go client, for servers wrk cannot
+// drive (`openssl ocsp` answers one connection at a time and hangs on
+// wrk's).
+func load(url, method, file string, conns int, d time.Duration) error {
+	reqs, err := readRequests(method, file)
+	if err != nil {
+		return err
 	}
 	client := &http.Client{Timeout: 10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
@@ -58,13 +102,7 @@ func load(url, method, file string, conns int, d time.Duration) error {
 			for time.Now().Before(deadline) {
 				r := reqs[rand.IntN(len(reqs))]
 				start := time.Now()
-				var resp *http.Response
-				var err error
-				if method == http.MethodPost {
-					resp, err = client.Post(url, "application/ocsp-request", bytes.NewReader(r))
-				} else {
-					resp, err = client.Get(url + string(r))
-				}
+				resp, err := send(client, url, method, r)
 				if err == nil {
 					_, err = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()

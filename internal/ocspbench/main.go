@@ -9,8 +9,9 @@
 //	                       as an `openssl ocsp -index` database)
 //	ocspbench bare ADDR    a bare net/http handler answering every request
 //	                       with a fixed 800-byte body: the ceiling
-//	ocspbench load URL GET|POST FILE CONNS DURATION
-//	                       a Go load generator replaying FILE's requests
+//	ocspbench load URL GET|POST FILE CONNS DURATION|once
+//	                       a Go load generator replaying FILE's requests at
+//	                       random for DURATION, or each once (a warm-up)
 //
 // seed issues one certificate through the store's ACME flow and the CA;
 // the other N-1 are copies of its row under fresh reserved serials, each
@@ -73,6 +74,10 @@ func main() {
 			os.Exit(2)
 		}
 		conns, cerr := strconv.Atoi(os.Args[5])
+		if os.Args[6] == "once" {
+			err = warm(os.Args[2], os.Args[3], os.Args[4], conns)
+			break
+		}
 		d, derr := time.ParseDuration(os.Args[6])
 		if cerr != nil || derr != nil || conns < 1 {
 			fmt.Fprintln(os.Stderr, "ocspbench load: CONNS must be a positive number and DURATION a duration such as 15s")
@@ -191,7 +196,9 @@ func issueOne(ctx context.Context, st store.Backend, a *ca.Authority) (*ca.Issue
 	steps := []func() error{
 		func() error { return st.CreateOrder(ctx, o, []*acme.Authorization{az}) },
 		func() error { return st.StartChallenge(ctx, az.Challenges[0].ID, now) },
-		func() error { return st.CompleteChallenge(ctx, az.Challenges[0].ID, true, nil, now, now.Add(time.Hour)) },
+		func() error {
+			return st.CompleteChallenge(ctx, az.Challenges[0].ID, true, nil, now, now.Add(time.Hour))
+		},
 		func() error { return st.BeginFinalize(ctx, o.ID, now) },
 	}
 	for _, step := range steps {
@@ -243,6 +250,10 @@ func bulkInsert(ctx context.Context, dbPath string, first *ca.Issued, orderID, a
 	}
 	defer tx.Rollback()
 	now := time.Now().UTC().Format(sqliteTime)
+	// Written as of a minute ago: a responder drops the cached copies of
+	// responses written in the last few seconds (Responder.Run), which
+	// would otherwise empty its cache during the warm-up.
+	written := time.Now().Add(-time.Minute).UTC().Format(sqliteTime)
 	for _, r := range rows {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO serials (serial, issuer_id, reserved_at) VALUES (?, 'ov', ?)`, r.serial, now); err != nil {
 			return err
@@ -256,7 +267,7 @@ func bulkInsert(ctx context.Context, dbPath string, first *ca.Issued, orderID, a
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ocsp_responses (serial, issuer_id, status, der_sha1, der_sha256, this_update,
 			next_update, refresh_at, updated_at) VALUES (?, 'ov', 'good', ?, ?, ?, ?, NULL, ?)`,
 			r.serial, r.resp.SHA1, r.resp.SHA256, r.resp.ThisUpdate.UTC().Format(sqliteTime),
-			r.resp.NextUpdate.UTC().Format(sqliteTime), now); err != nil {
+			r.resp.NextUpdate.UTC().Format(sqliteTime), written); err != nil {
 			return err
 		}
 	}
