@@ -303,6 +303,16 @@ func testRevocation(t *testing.T, backend string) {
 			if stored.RevokedAt == nil || stored.RevokedReason != int(tc.reason) {
 				t.Errorf("stored: got revoked %v reason %d, want revoked with reason %d", stored.RevokedAt, stored.RevokedReason, tc.reason)
 			}
+			if tc.reason != xacme.CRLReasonKeyCompromise {
+				return
+			}
+			// A key revoked for keyCompromise is blocked for every later order.
+			again := e.authorize(t, c, acme.ChallengeHTTP01, "again."+name)
+			_, _, err = c.CreateOrderCert(ctx, again.FinalizeURL, newCSR(t, certKey, "again."+name), true)
+			var ae *xacme.Error
+			if !errors.As(err, &ae) || ae.ProblemType != "urn:ietf:params:acme:error:badPublicKey" || !strings.Contains(ae.Detail, "keyCompromise") {
+				t.Errorf("finalize with the compromised key: got %v, want badPublicKey naming keyCompromise", err)
+			}
 		})
 	}
 }

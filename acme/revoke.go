@@ -76,7 +76,9 @@ func (s *Server) revokeCert(w http.ResponseWriter, r *http.Request) error {
 		}
 		actor = "acme:certificate-key"
 	}
-	if c.RevokedAt != nil {
+	// A certificate revoked for another reason may be revoked again for
+	// keyCompromise (the reason changes and the key is blocked).
+	if c.RevokedAt != nil && (reason != ca.ReasonKeyCompromise || c.RevokedReason == ca.ReasonKeyCompromise) {
 		return newProblem(probAlreadyRevoked, "certificate already revoked")
 	}
 	if err := s.revoker.Revoke(ctx, c.Serial, reason, actor); err != nil {

@@ -114,7 +114,9 @@ func RefreshAt(r *ca.OCSPResponse, notAfter time.Time) *time.Time {
 // OCSP response, then records the revocation, the response and the CRL
 // partition's new revision in one transaction, and wakes the CRL updater.
 // A keyCompromise revocation also blocks the key and revokes every other
-// unexpired certificate with the same key. reason must be one BR §7.2.2
+// unexpired certificate with the same key, also for a certificate revoked
+// before for another reason (whose reason changes to keyCompromise, as
+// BR §4.9.1.1 and the root programs expect). reason must be one BR §7.2.2
 // allows for subscriber certificates (an error wrapping
 // ca.ErrReasonNotAllowed otherwise); ca.ErrAlreadyRevoked if it is
 // revoked, ErrNotFound if there is no such certificate.
@@ -152,14 +154,23 @@ func (s *Service) Revoke(ctx context.Context, serial string, reason int, actor s
 	return nil
 }
 
-// revoke signs and records one revocation.
+// revoke signs and records one revocation. A certificate revoked before
+// for another reason is revoked again for keyCompromise (its reason
+// changes, its revocation time stays), so that the key is blocked and its
+// other certificates revoked; any other second revocation is
+// ca.ErrAlreadyRevoked.
 func (s *Service) revoke(ctx context.Context, cs *CertStatus, reason int, actor string) error {
-	if cs.RevokedAt != nil {
-		return fmt.Errorf("ocsp: revoking %s: %w", cs.Serial, ca.ErrAlreadyRevoked)
-	}
 	// Truncated to the second: what CRLs and OCSP responses can say.
 	at := s.clock().UTC().Truncate(time.Second)
-	rv := Revocation{Serial: cs.Serial, Reason: reason, At: at, Actor: actor, BlockKey: reason == ca.ReasonKeyCompromise}
+	change := false
+	if cs.RevokedAt != nil {
+		if reason != ca.ReasonKeyCompromise || cs.Reason == ca.ReasonKeyCompromise {
+			return fmt.Errorf("ocsp: revoking %s: %w", cs.Serial, ca.ErrAlreadyRevoked)
+		}
+		at, change = *cs.RevokedAt, true
+	}
+	rv := Revocation{Serial: cs.Serial, Reason: reason, At: at, Actor: actor, BlockKey: reason == ca.ReasonKeyCompromise,
+		ReasonChange: change}
 	if s.ocsp {
 		resp, err := s.signer.SignOCSP(ctx, ca.OCSPEntry{IssuerID: cs.IssuerID, Serial: cs.Serial, Status: ca.OCSPRevoked,
 			RevokedAt: at, Reason: reason})

@@ -51,6 +51,10 @@ type Revocation struct {
 	// BlockKey adds the certificate's public key to the blocked keys
 	// (keyCompromise).
 	BlockKey bool
+	// ReasonChange changes the reason of a certificate already revoked
+	// for another reason (to keyCompromise, when the compromise is learnt
+	// later), keeping its revocation time; At must be that time.
+	ReasonChange bool
 }
 
 // ShardRef names one CRL partition.
@@ -109,7 +113,8 @@ type Store interface {
 	// revoked, its OCSP response replaced by r.Response, its CRL
 	// partition's revision bumped, the key blocked when r.BlockKey, and a
 	// "revocation" audit event. ca.ErrAlreadyRevoked if it was revoked
-	// before, ErrNotFound if there is no such certificate.
+	// before (with r.ReasonChange: if it was not revoked, or already for
+	// r.Reason), ErrNotFound if there is no such certificate.
 	RevokeCertificate(ctx context.Context, r Revocation) error
 	// UnrevokedWithKey returns the serials of the certificates with the
 	// key hash that are neither revoked nor expired at now.

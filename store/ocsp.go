@@ -164,6 +164,8 @@ type revocationDetail struct {
 	Reason   int    `json:"reason"`
 	KeyHash  string `json:"key_hash,omitempty"`
 	BlockKey bool   `json:"key_blocked,omitempty"`
+	// ReasonChanged marks a new reason for an earlier revocation.
+	ReasonChanged bool `json:"reason_changed,omitempty"`
 }
 
 // RevokeCertificate records the revocation in one transaction: the
@@ -178,9 +180,13 @@ func (s *core) RevokeCertificate(ctx context.Context, rv ocsp.Revocation) error 
 		var issuerID, keyHash string
 		var shard int
 		var notAfter time.Time
-		err := c.queryRow(ctx, `UPDATE certificates SET revoked_at = $2, revoked_reason = $3
-			WHERE serial = $1 AND revoked_at IS NULL RETURNING issuer_id, crl_shard, key_hash, not_after`,
-			rv.Serial, at, rv.Reason).Scan(&issuerID, &shard, &keyHash, &notAfter)
+		update := `UPDATE certificates SET revoked_at = $2, revoked_reason = $3
+			WHERE serial = $1 AND revoked_at IS NULL RETURNING issuer_id, crl_shard, key_hash, not_after`
+		if rv.ReasonChange {
+			update = `UPDATE certificates SET revoked_reason = $3
+			WHERE serial = $1 AND revoked_at = $2 AND revoked_reason <> $3 RETURNING issuer_id, crl_shard, key_hash, not_after`
+		}
+		err := c.queryRow(ctx, update, rv.Serial, at, rv.Reason).Scan(&issuerID, &shard, &keyHash, &notAfter)
 		if errors.Is(err, errNoRows) {
 			return missOrConflict(ctx, c, "certificates", "serial", rv.Serial, what, ocsp.ErrNotFound, ca.ErrAlreadyRevoked)
 		}
@@ -206,7 +212,7 @@ func (s *core) RevokeCertificate(ctx context.Context, rv ocsp.Revocation) error 
 			}
 		}
 		detail, _ := json.Marshal(revocationDetail{Serial: rv.Serial, Issuer: issuerID, Reason: rv.Reason,
-			KeyHash: keyHash, BlockKey: rv.BlockKey}) // cannot fail
+			KeyHash: keyHash, BlockKey: rv.BlockKey, ReasonChanged: rv.ReasonChange}) // cannot fail
 		if _, err := insertAudit(ctx, c, at, "revocation", rv.Actor, rv.Serial, detail); err != nil {
 			return fmt.Errorf("store: %s: %w", what, err)
 		}
