@@ -175,6 +175,12 @@ type revocationDetail struct {
 // such certificate.
 func (s *core) RevokeCertificate(ctx context.Context, rv ocsp.Revocation) error {
 	at := s.stamp(rv.At)
+	// written is when this happens: for a reason change, later than the
+	// revocation time at. Responders poll updated_at for what changed.
+	written, auditAt := s.stamp(time.Time{}), at
+	if rv.ReasonChange {
+		auditAt = written
+	}
 	what := "revoking certificate " + rv.Serial
 	return s.db.inTx(ctx, func(c conn) error {
 		var issuerID, keyHash string
@@ -194,7 +200,7 @@ func (s *core) RevokeCertificate(ctx context.Context, rv ocsp.Revocation) error 
 			return fmt.Errorf("store: %s: %w", what, err)
 		}
 		if rv.Response != nil {
-			if err := upsertOCSPResponse(ctx, c, rv.Serial, issuerID, true, rv.Response, ocsp.RefreshAt(rv.Response, notAfter), at); err != nil {
+			if err := upsertOCSPResponse(ctx, c, rv.Serial, issuerID, true, rv.Response, ocsp.RefreshAt(rv.Response, notAfter), written); err != nil {
 				return fmt.Errorf("store: %s: OCSP response: %w", what, err)
 			}
 		}
@@ -206,14 +212,14 @@ func (s *core) RevokeCertificate(ctx context.Context, rv ocsp.Revocation) error 
 		}
 		if rv.BlockKey {
 			_, err := c.exec(ctx, `INSERT INTO blocked_keys (key_hash, source_serial, blocked_at) VALUES ($1, $2, $3)
-				ON CONFLICT (key_hash) DO NOTHING`, keyHash, rv.Serial, at)
+				ON CONFLICT (key_hash) DO NOTHING`, keyHash, rv.Serial, auditAt)
 			if err != nil {
 				return fmt.Errorf("store: %s: blocking key: %w", what, err)
 			}
 		}
 		detail, _ := json.Marshal(revocationDetail{Serial: rv.Serial, Issuer: issuerID, Reason: rv.Reason,
 			KeyHash: keyHash, BlockKey: rv.BlockKey, ReasonChanged: rv.ReasonChange}) // cannot fail
-		if _, err := insertAudit(ctx, c, at, "revocation", rv.Actor, rv.Serial, detail); err != nil {
+		if _, err := insertAudit(ctx, c, auditAt, "revocation", rv.Actor, rv.Serial, detail); err != nil {
 			return fmt.Errorf("store: %s: %w", what, err)
 		}
 		return nil

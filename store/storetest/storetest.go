@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"VettingAudit", testVettingAudit},
 		{"Audit", testAudit},
 		{"Times", testTimes},
+		{"Revocation", testRevocation},
 	}
 	t.Run("Migrate", func(t *testing.T) { testMigrate(t, open) })
 	for _, g := range groups {
