@@ -72,6 +72,24 @@ type certIDHash struct {
 	keyHash  []byte // hash of the issuer's subjectPublicKey bits
 }
 
+// CertIDIssuer is an issuer's half of a CertID for one hash algorithm, as
+// an OCSP request names it (RFC 6960 §4.1.1).
+type CertIDIssuer struct {
+	Hash     crypto.Hash
+	NameHash []byte
+	KeyHash  []byte
+}
+
+// CertIDIssuers returns the CertID halves of an issuer certificate for the
+// hash algorithms kakuin answers: SHA-1 and SHA-256.
+func CertIDIssuers(cert *x509.Certificate) ([]CertIDIssuer, error) {
+	h1, h2, err := certIDHashes(cert)
+	if err != nil {
+		return nil, err
+	}
+	return []CertIDIssuer{{h1.hash, h1.nameHash, h1.keyHash}, {h2.hash, h2.nameHash, h2.keyHash}}, nil
+}
+
 // certIDHashes computes an issuer's CertID hashes for SHA-1 and SHA-256.
 func certIDHashes(cert *x509.Certificate) (sha1ID, sha256ID certIDHash, err error) {
 	bits, err := publicKeyBits(cert.RawSubjectPublicKeyInfo)

@@ -3,6 +3,7 @@ package ca
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -21,7 +22,12 @@ const maxSerialAttempts = 3
 // SerialHex formats a serial number the way kakuin stores and looks it up:
 // lower-case hex, zero-padded to 40 digits (20 bytes).
 func SerialHex(serial *big.Int) string {
-	return fmt.Sprintf("%040x", serial)
+	if serial.Sign() < 0 || serial.BitLen() > 8*serialLen {
+		return fmt.Sprintf("%040x", serial)
+	}
+	// Without fmt: the OCSP responder formats a serial per request.
+	var b [serialLen]byte
+	return hex.EncodeToString(serial.FillBytes(b[:]))
 }
 
 // randomSerial draws a positive, non-zero serial below 2^159.

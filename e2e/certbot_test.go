@@ -59,6 +59,13 @@ func (c *certbot) certonly(t *testing.T, certName string, names []string, extra 
 	c.mustRun(t, append(args, extra...)...)
 }
 
+// standalone are the certbot flags for http-01 with its own server on
+// kakuin's validation port.
+func (c *certbot) standalone() []string {
+	return []string{"--standalone", "--http-01-address", "127.0.0.1",
+		"--http-01-port", itoa(c.k.http01Port), "--preferred-challenges", "http"}
+}
+
 func (c *certbot) live(certName, file string) string {
 	return filepath.Join(c.dir, "c", "live", certName, file)
 }
@@ -76,8 +83,7 @@ func TestCertbot(t *testing.T) {
 			t.Parallel()
 			k := startKakuin(t, backend)
 			c := &certbot{k: k, dir: t.TempDir(), eab: k.newEAB()}
-			standalone := []string{"--standalone", "--http-01-address", "127.0.0.1",
-				"--http-01-port", itoa(k.http01Port), "--preferred-challenges", "http"}
+			standalone := c.standalone()
 
 			ecNames := []string{"www.certbot-ec.example.jp", "certbot-ec.example.jp"}
 			c.certonly(t, "ec", ecNames, append(standalone, "--key-type", "ecdsa", "--elliptic-curve", "secp256r1")...)

@@ -160,8 +160,7 @@ func TestNginxStapling(t *testing.T) {
 	k := startKakuin(t, "sqlite")
 	c := &certbot{k: k, dir: t.TempDir(), eab: k.newEAB()}
 	name := "staple.example.jp"
-	c.certonly(t, "staple", []string{name}, "--standalone", "--http-01-address", "127.0.0.1",
-		"--http-01-port", itoa(k.http01Port), "--preferred-challenges", "http", "--key-type", "ecdsa", "--elliptic-curve", "secp256r1")
+	c.certonly(t, "staple", []string{name}, append(c.standalone(), "--key-type", "ecdsa", "--elliptic-curve", "secp256r1")...)
 	k.checkLeaf(t, c.live("staple", "fullchain.pem"), []string{name}, "ec256")
 	fullchain, key, chainPEM := c.live("staple", "fullchain.pem"), c.live("staple", "privkey.pem"), c.live("staple", "chain.pem")
 	caFile := filepath.Join(t.TempDir(), "ca.pem")

@@ -72,8 +72,7 @@ func TestOCSPResponderAlone(t *testing.T) {
 
 	c := &certbot{k: k, dir: t.TempDir(), eab: k.newEAB()}
 	names := []string{"alone.status.example.jp"}
-	c.certonly(t, "alone", names, "--standalone", "--http-01-address", "127.0.0.1", "--http-01-port", itoa(k.http01Port),
-		"--preferred-challenges", "http", "--key-type", "ecdsa", "--elliptic-curve", "secp256r1")
+	c.certonly(t, "alone", names, append(c.standalone(), "--key-type", "ecdsa", "--elliptic-curve", "secp256r1")...)
 	k.checkLeaf(t, c.live("alone", "fullchain.pem"), names, "ec256")
 	certPEM, chainPEM := c.live("alone", "cert.pem"), c.live("alone", "chain.pem")
 	query := func() string {

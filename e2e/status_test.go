@@ -121,8 +121,7 @@ func TestRevocationStatus(t *testing.T) {
 			t.Parallel()
 			k := startKakuin(t, backend)
 			c := &certbot{k: k, dir: t.TempDir(), eab: k.newEAB()}
-			standalone := []string{"--standalone", "--http-01-address", "127.0.0.1",
-				"--http-01-port", itoa(k.http01Port), "--preferred-challenges", "http"}
+			standalone := c.standalone()
 			names := []string{"ocsp.status.example.jp"}
 			c.certonly(t, "status", names, append(standalone, "--key-type", "ecdsa", "--elliptic-curve", "secp256r1")...)
 			leaf := k.checkLeaf(t, c.live("status", "fullchain.pem"), names, "ec256")

@@ -11,15 +11,13 @@ import (
 )
 
 // UpdateCRLs creates the bookkeeping of every issuer's CRLShards
-// partitions and re-signs each partition that has no CRL yet, has had a
+// partitions (on its first call) and re-signs each partition that has no CRL yet, has had a
 // revocation since its CRL was signed, or whose CRL is CRLInterval old.
 // A partition another process re-signed first is left to it.
 func (s *Service) UpdateCRLs(ctx context.Context) error {
 	issuers := s.signer.Issuers()
-	for _, id := range issuers {
-		if err := s.store.EnsureCRLShards(ctx, id, s.shards); err != nil {
-			return err
-		}
+	if err := s.ensureShards(ctx, issuers); err != nil {
+		return err
 	}
 	states, err := s.store.CRLShardStates(ctx)
 	if err != nil {
@@ -41,6 +39,23 @@ func (s *Service) UpdateCRLs(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ensureShards creates the partitions' bookkeeping once per Service (a
+// write transaction; UpdateCRLs runs every crlPoll), again after a failure.
+func (s *Service) ensureShards(ctx context.Context, issuers []string) error {
+	s.ensureMu.Lock()
+	defer s.ensureMu.Unlock()
+	if s.ensured {
+		return nil
+	}
+	for _, id := range issuers {
+		if err := s.store.EnsureCRLShards(ctx, id, s.shards); err != nil {
+			return err
+		}
+	}
+	s.ensured = true
+	return nil
 }
 
 // signShard signs and stores one partition's CRL. The partition's state

@@ -146,6 +146,13 @@ type issued struct {
 // returns the stored certificate. key nil means a fresh P-256 key.
 func (e *testEnv) issue(t testing.TB, key crypto.Signer) *issued {
 	t.Helper()
+	return e.issueWith(t, key, true)
+}
+
+// issueWith is issue; storeOCSP false stores the certificate without its
+// first OCSP response, as when it was issued while OCSP was off.
+func (e *testEnv) issueWith(t testing.TB, key crypto.Signer, storeOCSP bool) *issued {
+	t.Helper()
 	ctx := context.Background()
 	if key == nil {
 		var err error
@@ -169,9 +176,13 @@ func (e *testEnv) issue(t testing.TB, key crypto.Signer) *issued {
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
+	first := iss.OCSP
+	if !storeOCSP {
+		first = nil
+	}
 	must(t, e.store.CompleteOrder(ctx, o.ID, &acme.Certificate{Serial: iss.Serial, IssuerID: iss.IssuerID,
 		DER: iss.DER, ChainPEM: iss.ChainPEM, NotBefore: iss.NotBefore, NotAfter: iss.NotAfter, KeyHash: iss.KeyHash,
-		CRLShard: iss.CRLShard, OCSP: iss.OCSP}))
+		CRLShard: iss.CRLShard, OCSP: first}))
 	cert, err := x509.ParseCertificate(iss.DER)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package ocsp
 import (
 	"context"
 	"crypto"
-	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -18,9 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
-
+	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/internal/httpcache"
 )
 
@@ -94,14 +91,13 @@ func NewResponder(opts ResponderOptions) (*Responder, error) {
 	rs := &Responder{reader: opts.Reader, issuers: map[issuerKey]string{}, unknown: opts.Unknown,
 		sem: make(chan struct{}, maxUnknownSigning), clock: opts.Clock, log: opts.Logger}
 	for id, cert := range opts.Issuers {
-		bits, err := publicKeyBits(cert.RawSubjectPublicKeyInfo)
+		halves, err := ca.CertIDIssuers(cert)
 		if err != nil {
 			return nil, fmt.Errorf("ocsp: issuer %s: %w", id, err)
 		}
-		n1, k1 := sha1.Sum(cert.RawSubject), sha1.Sum(bits)
-		n2, k2 := sha256.Sum256(cert.RawSubject), sha256.Sum256(bits)
-		rs.issuers[issuerKey{crypto.SHA1, string(n1[:]), string(k1[:])}] = id
-		rs.issuers[issuerKey{crypto.SHA256, string(n2[:]), string(k2[:])}] = id
+		for _, h := range halves {
+			rs.issuers[issuerKey{h.Hash, string(h.NameHash), string(h.KeyHash)}] = id
+		}
 	}
 	if opts.CacheBytes == 0 {
 		opts.CacheBytes = DefaultCacheBytes
@@ -114,23 +110,6 @@ func NewResponder(opts ResponderOptions) (*Responder, error) {
 		rs.log = slog.Default()
 	}
 	return rs, nil
-}
-
-// publicKeyBits returns the subjectPublicKey bits of a SubjectPublicKeyInfo.
-func publicKeyBits(spki []byte) ([]byte, error) {
-	in := cryptobyte.String(spki)
-	var seq cryptobyte.String
-	var bits []byte
-	var alg cryptobyte.String
-	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !seq.ReadASN1(&alg, cbasn1.SEQUENCE) {
-		return nil, errors.New("malformed SubjectPublicKeyInfo")
-	}
-	var bs cryptobyte.String
-	if !seq.ReadASN1(&bs, cbasn1.BIT_STRING) || len(bs) < 1 || bs[0] != 0 {
-		return nil, errors.New("malformed subjectPublicKey")
-	}
-	bits = bs[1:]
-	return bits, nil
 }
 
 // Error responses (RFC 6960 §4.2.1): an OCSPResponse with only a status.
@@ -236,10 +215,11 @@ func (rs *Responder) answer(w http.ResponseWriter, r *http.Request, der []byte) 
 		rs.fail(w, r, http.StatusOK, respTryLater, "store unavailable")
 		return
 	}
-	e := newCached(key, serial, stored.SHA1, stored.ThisUpdate, stored.NextUpdate)
+	resp := stored.SHA1
 	if id.hash == crypto.SHA256 {
-		e = newCached(key, serial, stored.SHA256, stored.ThisUpdate, stored.NextUpdate)
+		resp = stored.SHA256
 	}
+	e := newCached(key, serial, resp, stored.ThisUpdate, stored.NextUpdate)
 	if !now.Before(e.nextUpdate) {
 		// Never serve a response past its nextUpdate (RFC 5019 §4).
 		// Expected for an expired certificate (responses are no longer
@@ -281,8 +261,7 @@ func serialKey(n *big.Int) string {
 	if n.Sign() <= 0 || n.BitLen() > 160 {
 		return "invalid:" + n.String()
 	}
-	var b [20]byte
-	return hex.EncodeToString(n.FillBytes(b[:])) // ca.SerialHex, without fmt
+	return ca.SerialHex(n)
 
 }
 

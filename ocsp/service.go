@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/kakuin/kakuin/ca"
@@ -63,6 +64,9 @@ type Service struct {
 	log     *slog.Logger
 	// kick wakes the CRL updater after a revocation in this process.
 	kick chan struct{}
+	// ensured is set once the CRL partitions' bookkeeping exists.
+	ensureMu sync.Mutex
+	ensured  bool
 }
 
 // NewService checks opts and returns a Service.

@@ -25,7 +25,6 @@ import (
 	"github.com/zmap/zlint/v3/lint"
 	xocsp "golang.org/x/crypto/ocsp"
 
-	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/ocsp"
 )
@@ -34,36 +33,7 @@ import (
 // response, as when it was issued while OCSP was off.
 func (e *testEnv) issueWithoutOCSP(t *testing.T) *issued {
 	t.Helper()
-	ctx := context.Background()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := e.clock()
-	name := fmt.Sprintf("www%d.example.com", e.names.Add(1))
-	az := &acme.Authorization{AccountID: e.account.ID, Identifier: acme.Identifier{Type: "dns", Value: name},
-		Status: acme.StatusPending, Expires: now.Add(time.Hour), CreatedAt: now,
-		Challenges: []acme.Challenge{{Type: acme.ChallengeHTTP01, Token: "tok-" + name, Status: acme.StatusPending}}}
-	o := &acme.Order{AccountID: e.account.ID, Identifiers: []acme.Identifier{{Type: "dns", Value: name}},
-		Names: []string{name}, Profile: ca.ProfileOV, Expires: now.Add(time.Hour), CreatedAt: now}
-	must(t, e.store.CreateOrder(ctx, o, []*acme.Authorization{az}))
-	must(t, e.store.StartChallenge(ctx, az.Challenges[0].ID, now))
-	must(t, e.store.CompleteChallenge(ctx, az.Challenges[0].ID, true, nil, now, now.Add(time.Hour)))
-	must(t, e.store.BeginFinalize(ctx, o.ID, now))
-	iss, err := e.authority.Issue(ctx, ca.Request{Profile: ca.ProfileOV, PublicKey: key.Public(), Names: []string{name},
-		Subject: ca.Subject{Organization: "Status Test K.K.", Country: "JP", Province: "Tokyo", Locality: "Chiyoda-ku"}})
-	if err != nil {
-		t.Fatalf("Issue: %v", err)
-	}
-	must(t, e.store.CompleteOrder(ctx, o.ID, &acme.Certificate{Serial: iss.Serial, IssuerID: iss.IssuerID,
-		DER: iss.DER, ChainPEM: iss.ChainPEM, NotBefore: iss.NotBefore, NotAfter: iss.NotAfter, KeyHash: iss.KeyHash,
-		CRLShard: iss.CRLShard, OCSP: nil}))
-	cert, err := x509.ParseCertificate(iss.DER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	issuer, _ := e.authority.IssuerCertificate(iss.IssuerID)
-	return &issued{Issued: iss, cert: cert, issuer: issuer, key: key}
+	return e.issueWith(t, nil, false)
 }
 
 // stored returns the parsed stored OCSP response of c for the CertID hash.

@@ -71,6 +71,7 @@ func prepareSchema(ctx context.Context, cfg *config.Config, db store.Backend) ([
 
 // app is what an administrative subcommand works with.
 type app struct {
+	cfg     *config.Config
 	store   store.Backend
 	vetting *vetting.Service
 }
@@ -90,7 +91,7 @@ func openApp(ctx context.Context, env *cliEnv, cf *commonFlags) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{store: db, vetting: vetting.New(vetting.Options{Store: db})}, nil
+	return &app{cfg: cfg, store: db, vetting: vetting.New(vetting.Options{Store: db})}, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }

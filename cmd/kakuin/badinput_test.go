@@ -131,6 +131,22 @@ func TestBadInput(t *testing.T) {
 		{name: "postgres without dsn", args: []string{"migrate", "--data", dir, "--db-driver", "postgres"}, wantCode: 1,
 			wantErr: []string{"database.dsn", "required for the postgres driver"}},
 		{name: "migrate with a positional argument", args: db.args("migrate", "now"), wantCode: 2, wantErr: []string{"kakuin migrate [--json]"}},
+		{name: "revoke without --serial", args: db.args("revoke", "--reason", "superseded"), wantCode: 1,
+			wantErr: []string{"--serial", "is required"}},
+		{name: "revoke with a serial not hex", args: db.args("revoke", "--serial", "xyz", "--reason", "superseded"), wantCode: 1,
+			wantErr: []string{"--serial", `"xyz" is not a hex serial number`}},
+		{name: "revoke with a serial over 20 octets", args: db.args("revoke", "--serial", strings.Repeat("7f", 21), "--reason", "superseded"),
+			wantCode: 1, wantErr: []string{"--serial", "longer than 20 octets"}},
+		{name: "revoke without --reason", args: db.args("revoke", "--serial", "0a"), wantCode: 1,
+			wantErr: []string{"--reason is required", "keyCompromise"}},
+		{name: "revoke with an unknown reason", args: db.args("revoke", "--serial", "0a", "--reason", "lost"), wantCode: 1,
+			wantErr: []string{"--reason", `unknown revocation reason "lost"`, "superseded (4)"}},
+		{name: "revoke with reason code 7", args: db.args("revoke", "--serial", "0a", "--reason", "7"), wantCode: 1,
+			wantErr: []string{"--reason", "7 is not an RFC 5280 CRLReason code"}},
+		{name: "revoke with certificateHold", args: db.args("revoke", "--serial", "0a", "--reason", "certificateHold"), wantCode: 1,
+			wantErr: []string{"--reason", "certificateHold (6) is not allowed for subscriber certificates", "privilegeWithdrawn (9)"}},
+		{name: "revoke without a CA", args: db.args("revoke", "--serial", "0a", "--reason", "superseded"), wantCode: 1,
+			wantErr: []string{"no CA hierarchy", "kakuin init"}},
 	}
 
 	before := db.auditEvents(t)

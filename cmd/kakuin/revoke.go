@@ -40,11 +40,8 @@ func runRevoke(ctx context.Context, env *cliEnv, args []string) error {
 	if err := ca.CheckSubscriberReason(reason); err != nil {
 		return fmt.Errorf("--reason: %w", err)
 	}
-	cfg, err := cf.load(env)
-	if err != nil {
-		return err
-	}
 	return withApp(ctx, env, cf, func(a *app) error {
+		cfg := a.cfg
 		if err := checkCAExists(cfg); err != nil {
 			return err
 		}
