@@ -1,6 +1,7 @@
 package ocsp
 
 import (
+	"bytes"
 	"crypto"
 	"encoding/asn1"
 	"errors"
@@ -34,9 +35,11 @@ func (e *requestError) Error() string { return "ocsp: malformed request: " + e.r
 // SHA-1 and SHA-256.
 var errHashUnsupported = errors.New("ocsp: CertID hash algorithm not supported (use SHA-1 or SHA-256)")
 
+// The contents octets of the CertID hash algorithm OIDs: SHA-1
+// (1.3.14.3.2.26) and SHA-256 (2.16.840.1.101.3.4.2.1).
 var (
-	oidSHA1   = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
-	oidSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+	derSHA1   = []byte{0x2b, 0x0e, 0x03, 0x02, 0x1a}
+	derSHA256 = []byte{0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}
 )
 
 func malformed(format string, args ...any) error {
@@ -83,10 +86,13 @@ func parseRequest(der []byte) (*certID, error) {
 		!one.SkipOptionalASN1(cbasn1.Tag(0).Constructed().ContextSpecific()) || !one.Empty() {
 		return nil, malformed("bad Request")
 	}
-	var alg cryptobyte.String
-	var oid asn1.ObjectIdentifier
+	var alg, oid cryptobyte.String
 	id := &certID{serial: new(big.Int)}
-	if !cid.ReadASN1(&alg, cbasn1.SEQUENCE) || !alg.ReadASN1ObjectIdentifier(&oid) {
+	if !cid.ReadASN1(&alg, cbasn1.SEQUENCE) {
+		return nil, malformed("bad CertID hashAlgorithm")
+	}
+	algOID := alg // to parse the OID for the error message
+	if !alg.ReadASN1(&oid, cbasn1.OBJECT_IDENTIFIER) {
 		return nil, malformed("bad CertID hashAlgorithm")
 	}
 	if !alg.Empty() {
@@ -99,13 +105,18 @@ func parseRequest(der []byte) (*certID, error) {
 		!cid.ReadASN1Integer(id.serial) || !cid.Empty() {
 		return nil, malformed("bad CertID")
 	}
+	// Compared as DER, which parses no OID on the hot path.
 	switch {
-	case oid.Equal(oidSHA1):
+	case bytes.Equal(oid, derSHA1):
 		id.hash = crypto.SHA1
-	case oid.Equal(oidSHA256):
+	case bytes.Equal(oid, derSHA256):
 		id.hash = crypto.SHA256
 	default:
-		return nil, fmt.Errorf("%w: %v", errHashUnsupported, oid)
+		var parsed asn1.ObjectIdentifier
+		if !algOID.ReadASN1ObjectIdentifier(&parsed) {
+			return nil, malformed("bad CertID hashAlgorithm")
+		}
+		return nil, fmt.Errorf("%w: %v", errHashUnsupported, parsed)
 	}
 	if len(id.nameHash) != id.hash.Size() || len(id.keyHash) != id.hash.Size() {
 		return nil, malformed("CertID hashes are not %d bytes", id.hash.Size())

@@ -40,6 +40,11 @@ type testRequest struct {
 	trailing      []byte
 }
 
+var (
+	oidSHA1   = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
+	oidSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+)
+
 func (r testRequest) der() []byte {
 	explicit := func(n int) cbasn1.Tag { return cbasn1.Tag(n).Constructed().ContextSpecific() }
 	var b cryptobyte.Builder

@@ -11,10 +11,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"math"
 	"math/big"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kakuin/kakuin/ca"
@@ -68,19 +72,35 @@ type ResponderOptions struct {
 // Responder answers OCSP requests (RFC 6960, RFC 5019) from stored
 // responses. It is an http.Handler for POST /ocsp and GET /ocsp/{base64}.
 type Responder struct {
-	reader  Reader
-	issuers map[issuerKey]string // CertID issuer hashes -> issuer id
-	unknown UnknownSigner
-	sem     chan struct{}
-	cache   *cache
-	clock   func() time.Time
-	log     *slog.Logger
+	reader   Reader
+	issuers  map[issuerKey]issuerRef // CertID issuer hashes -> issuer
+	nIssuers int
+	unknown  UnknownSigner
+	sem      chan struct{}
+	cache    *cache
+	clock    func() time.Time
+	log      *slog.Logger
 }
 
-// issuerKey is an issuer's CertID half for one hash algorithm.
+// issuerKey is an issuer's CertID half for one hash algorithm, its
+// hashes zero-padded to SHA-256's size: a key built with no allocation.
 type issuerKey struct {
 	hash              crypto.Hash
-	nameHash, keyHash string
+	nameHash, keyHash [sha256.Size]byte
+}
+
+func newIssuerKey(hash crypto.Hash, nameHash, keyHash []byte) issuerKey {
+	k := issuerKey{hash: hash}
+	copy(k.nameHash[:], nameHash)
+	copy(k.keyHash[:], keyHash)
+	return k
+}
+
+// issuerRef is an issuer as the responder knows it: its id, and its
+// index in cache keys.
+type issuerRef struct {
+	id  string
+	idx uint8
 }
 
 // NewResponder returns a Responder.
@@ -88,15 +108,18 @@ func NewResponder(opts ResponderOptions) (*Responder, error) {
 	if opts.Reader == nil || len(opts.Issuers) == 0 {
 		return nil, errors.New("ocsp: ResponderOptions.Reader and Issuers are required")
 	}
-	rs := &Responder{reader: opts.Reader, issuers: map[issuerKey]string{}, unknown: opts.Unknown,
-		sem: make(chan struct{}, maxUnknownSigning), clock: opts.Clock, log: opts.Logger}
-	for id, cert := range opts.Issuers {
-		halves, err := ca.CertIDIssuers(cert)
+	if len(opts.Issuers) > math.MaxUint8 {
+		return nil, fmt.Errorf("ocsp: %d issuers, at most %d", len(opts.Issuers), math.MaxUint8)
+	}
+	rs := &Responder{reader: opts.Reader, issuers: map[issuerKey]issuerRef{}, nIssuers: len(opts.Issuers),
+		unknown: opts.Unknown, sem: make(chan struct{}, maxUnknownSigning), clock: opts.Clock, log: opts.Logger}
+	for i, id := range slices.Sorted(maps.Keys(opts.Issuers)) {
+		halves, err := ca.CertIDIssuers(opts.Issuers[id])
 		if err != nil {
 			return nil, fmt.Errorf("ocsp: issuer %s: %w", id, err)
 		}
 		for _, h := range halves {
-			rs.issuers[issuerKey{h.Hash, string(h.NameHash), string(h.KeyHash)}] = id
+			rs.issuers[newIssuerKey(h.Hash, h.NameHash, h.KeyHash)] = issuerRef{id: id, idx: uint8(i)}
 		}
 	}
 	if opts.CacheBytes == 0 {
@@ -189,24 +212,29 @@ func (rs *Responder) answer(w http.ResponseWriter, r *http.Request, der []byte) 
 		rs.fail(w, r, http.StatusOK, respMalformed, err.Error())
 		return
 	}
-	issuerID, ok := rs.issuers[issuerKey{id.hash, string(id.nameHash), string(id.keyHash)}]
+	issuer, ok := rs.issuers[newIssuerKey(id.hash, id.nameHash, id.keyHash)]
 	if !ok {
 		rs.fail(w, r, http.StatusOK, respUnauthorized, "issuer not served here")
 		return
 	}
 	now := rs.clock()
-	serial := serialKey(id.serial)
 	// The key names the issuer the request asked about: a response cached
 	// for a serial of one issuer must never answer for another.
-	key := issuerID + "/" + string(rune('0'+int(id.hash))) + serial
-	if e := rs.cache.get(key, now); e != nil {
-		rs.write(w, r, e, now, 0)
-		return
+	key, cacheable := responseKey(issuer.idx, id)
+	if cacheable {
+		buf := bufPool.Get().(*[]byte)
+		defer bufPool.Put(buf)
+		if resp, ok := rs.cache.get(key, now, *buf); ok {
+			*buf = resp.der[:0]
+			rs.write(w, r, resp, now, 0)
+			return
+		}
 	}
+	serial := serialKey(id.serial)
 	stored, err := rs.reader.OCSPResponse(ctx, serial)
 	switch {
-	case errors.Is(err, ErrNotFound) || (err == nil && stored.IssuerID != issuerID):
-		rs.answerUnknown(w, r, issuerID, id, key, serial, now)
+	case errors.Is(err, ErrNotFound) || (err == nil && stored.IssuerID != issuer.id):
+		rs.answerUnknown(w, r, issuer.id, id, serial, now)
 		return
 	case err != nil && ctx.Err() != nil:
 		return // the client went away
@@ -215,12 +243,12 @@ func (rs *Responder) answer(w http.ResponseWriter, r *http.Request, der []byte) 
 		rs.fail(w, r, http.StatusOK, respTryLater, "store unavailable")
 		return
 	}
-	resp := stored.SHA1
+	der = stored.SHA1
 	if id.hash == crypto.SHA256 {
-		resp = stored.SHA256
+		der = stored.SHA256
 	}
-	e := newCached(key, serial, resp, stored.ThisUpdate, stored.NextUpdate)
-	if !now.Before(e.nextUpdate) {
+	resp := newResponse(der, stored.ThisUpdate, stored.NextUpdate)
+	if !now.Before(resp.nextUpdate) {
 		// Never serve a response past its nextUpdate (RFC 5019 §4).
 		// Expected for an expired certificate (responses are no longer
 		// refreshed); for a valid one the status service is not running.
@@ -228,13 +256,32 @@ func (rs *Responder) answer(w http.ResponseWriter, r *http.Request, der []byte) 
 		rs.fail(w, r, http.StatusOK, respTryLater, "response expired")
 		return
 	}
-	rs.cache.put(e)
-	rs.write(w, r, e, now, 0)
+	if cacheable {
+		rs.cache.put(key, resp)
+	}
+	rs.write(w, r, resp, now, 0)
+}
+
+// bufPool holds the buffers cached responses are copied into.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// responseKey is the cache key of a request to issuer, or false for a
+// serial no certificate can have (not positive, or over 20 octets).
+func responseKey(issuer uint8, id *certID) (cacheKey, bool) {
+	k := cacheKey{issuer: issuer, hash: hashSHA1}
+	if id.hash == crypto.SHA256 {
+		k.hash = hashSHA256
+	}
+	if id.serial.Sign() <= 0 || id.serial.BitLen() > 8*serialLen {
+		return k, false
+	}
+	id.serial.FillBytes(k.serial[:])
+	return k, true
 }
 
 // answerUnknown answers a serial the issuer never issued: "unknown" when
 // the responder can sign, unauthorized otherwise (never "good").
-func (rs *Responder) answerUnknown(w http.ResponseWriter, r *http.Request, issuerID string, id *certID, key, serial string, now time.Time) {
+func (rs *Responder) answerUnknown(w http.ResponseWriter, r *http.Request, issuerID string, id *certID, serial string, now time.Time) {
 	if rs.unknown == nil {
 		rs.fail(w, r, http.StatusOK, respUnauthorized, "serial not issued by "+issuerID)
 		return
@@ -252,26 +299,49 @@ func (rs *Responder) answerUnknown(w http.ResponseWriter, r *http.Request, issue
 		rs.fail(w, r, http.StatusOK, respInternal, "signing failed")
 		return
 	}
-	rs.write(w, r, newCached(key, serial, der, this, next), now, unknownMaxAge)
+	rs.write(w, r, newResponse(der, this, next), now, unknownMaxAge)
 }
 
 // serialKey formats a CertID serial as the store keys certificates; a
 // negative or oversized serial gets a key no certificate has.
 func serialKey(n *big.Int) string {
-	if n.Sign() <= 0 || n.BitLen() > 160 {
+	if n.Sign() <= 0 || n.BitLen() > 8*serialLen {
 		return "invalid:" + n.String()
 	}
 	return ca.SerialHex(n)
-
 }
 
-func newCached(key, serial string, der []byte, this, next time.Time) *cached {
+// response is one signed response ready to serve.
+type response struct {
+	der        []byte
+	nextUpdate time.Time
+	// headers holds the header values that do not change, formatted
+	// once: Last-Modified (thisUpdate), Expires (nextUpdate) and ETag (the
+	// first half of the DER's SHA-256).
+	headers [headersLen]byte
+}
+
+// Layout of response.headers. http.TimeFormat is fixed-width in UTC.
+const (
+	timeLen    = 29 // len(http.TimeFormat); newResponse checks it
+	etagLen    = 2 + 2*16
+	headersLen = 2*timeLen + etagLen
+	expiresAt  = timeLen
+	etagAt     = 2 * timeLen
+)
+
+func newResponse(der []byte, this, next time.Time) response {
+	r := response{der: der, nextUpdate: next}
 	sum := sha256.Sum256(der)
-	return &cached{key: key, serial: serial, der: der, etag: `"` + hex.EncodeToString(sum[:16]) + `"`,
-		thisUpdate: this, nextUpdate: next,
-		lastModified: []string{this.UTC().Format(http.TimeFormat)},
-		expires:      []string{next.UTC().Format(http.TimeFormat)},
-		length:       []string{strconv.Itoa(len(der))}}
+	b := this.UTC().AppendFormat(r.headers[:0], http.TimeFormat)
+	b = next.UTC().AppendFormat(b, http.TimeFormat)
+	b = append(b, '"')
+	b = hex.AppendEncode(b, sum[:16])
+	b = append(b, '"')
+	if len(b) != headersLen {
+		panic("ocsp: response headers are not fixed-width") // a year past 9999
+	}
+	return r
 }
 
 // Header values shared by every response. Headers are set by direct map
@@ -284,26 +354,39 @@ var (
 // max-age no later than nextUpdate (capped by maxAge when positive),
 // Last-Modified thisUpdate, Expires nextUpdate, and an ETag that
 // If-None-Match can match for a 304.
-func (rs *Responder) write(w http.ResponseWriter, r *http.Request, e *cached, now time.Time, maxAge time.Duration) {
-	age := e.nextUpdate.Sub(now)
+func (rs *Responder) write(w http.ResponseWriter, r *http.Request, resp response, now time.Time, maxAge time.Duration) {
+	age := resp.nextUpdate.Sub(now)
 	if maxAge > 0 {
 		age = min(age, maxAge)
 	}
+	// Every value is a substring of one string, in one array: two
+	// allocations per response.
+	var buf [headersLen + 96]byte
+	b := append(buf[:0], resp.headers[:]...)
+	b = append(b, "max-age="...)
+	b = strconv.AppendInt(b, int64(max(0, age/time.Second)), 10)
+	b = append(b, ", public, no-transform, must-revalidate"...)
+	lengthAt := len(b)
+	b = strconv.AppendInt(b, int64(len(resp.der)), 10)
+	text := string(b)
+	v := new([5]string)
+	v[0], v[1], v[2] = text[:expiresAt], text[expiresAt:etagAt], text[etagAt:headersLen]
+	v[3], v[4] = text[headersLen:lengthAt], text[lengthAt:]
 	h := w.Header()
 	h["Content-Type"] = hdrContentType
-	h["Cache-Control"] = []string{"max-age=" + strconv.Itoa(max(0, int(age/time.Second))) + ", public, no-transform, must-revalidate"}
-	h["Last-Modified"] = e.lastModified
-	h["Expires"] = e.expires
-	h["Etag"] = []string{e.etag}
-	if match := r.Header.Get("If-None-Match"); match != "" && httpcache.ETagMatches(match, e.etag) {
+	h["Last-Modified"] = v[0:1:1]
+	h["Expires"] = v[1:2:2]
+	h["Etag"] = v[2:3:3]
+	h["Cache-Control"] = v[3:4:4]
+	if match := r.Header.Get("If-None-Match"); match != "" && httpcache.ETagMatches(match, v[2]) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h["Content-Length"] = e.length
+	h["Content-Length"] = v[4:5:5]
 	if r.Method == http.MethodHead {
 		return
 	}
-	w.Write(e.der)
+	w.Write(resp.der)
 }
 
 // fail sends an unsuccessful OCSPResponse (never cached) and logs why.
@@ -338,7 +421,16 @@ func (rs *Responder) Run(ctx context.Context) {
 			}
 			continue
 		}
-		rs.cache.drop(serials)
+		for _, serial := range serials {
+			var b [serialLen]byte
+			// ca.SerialHex's 40 digits; anything else was never cached.
+			if len(serial) != hex.EncodedLen(serialLen) {
+				continue
+			}
+			if _, err := hex.Decode(b[:], []byte(serial)); err == nil {
+				rs.cache.drop(b, rs.nIssuers)
+			}
+		}
 		if len(serials) == changeBatch {
 			since = newest // more to read: continue from the last seen
 		} else {
