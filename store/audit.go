@@ -4,23 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/kakuin/kakuin/vetting"
 )
 
-// insertAudit appends an audit event on c and returns its id.
-func insertAudit(ctx context.Context, c conn, at time.Time, kind, actor, subject string, detail []byte) (int64, error) {
-	var id int64
-	err := c.queryRow(ctx, `INSERT INTO audit_events (at, kind, actor, subject, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		at, kind, actor, subject, string(detail)).Scan(&id)
-	return id, err
-}
-
 // AppendAudit appends e to the append-only audit log and sets e.ID (and
 // e.At when zero). e.Detail must be a JSON object; nil stores {}.
 func (s *core) AppendAudit(ctx context.Context, e *vetting.AuditEvent) error {
-	done, err := s.appendAudit(ctx, s.db.writer(), e, e.Subject)
+	var done func()
+	err := s.db.inTx(ctx, func(c conn) error {
+		var err error
+		done, err = s.appendAudit(ctx, c, e, e.Subject)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -28,7 +24,7 @@ func (s *core) AppendAudit(ctx context.Context, e *vetting.AuditEvent) error {
 	return nil
 }
 
-// appendAudit appends e on c with the subject. A nil e, an empty kind or
+// appendAudit appends e on c, a transaction, with the subject. A nil e, an empty kind or
 // actor, or a detail that is not a JSON object is vetting.ErrInvalid. It is
 // called in the transaction that changes the record e describes, after the
 // change, so that a refused event rolls the change back; once that
@@ -63,24 +59,13 @@ func (s *core) AuditEvents(ctx context.Context, afterID int64, limit int) ([]*ve
 	if limit <= 0 {
 		return nil, nil
 	}
-	r, err := s.db.reader().query(ctx, `SELECT id, at, kind, actor, subject, detail FROM audit_events
-		WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+	events, err := readAudit(ctx, s.db.reader(), afterID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: reading audit events: %w", err)
+		return nil, err
 	}
-	defer r.Close()
-	var out []*vetting.AuditEvent
-	for r.Next() {
-		var e vetting.AuditEvent
-		var detail string
-		if err := r.Scan(&e.ID, &e.At, &e.Kind, &e.Actor, &e.Subject, &detail); err != nil {
-			return nil, fmt.Errorf("store: reading audit events: %w", err)
-		}
-		e.Detail = []byte(detail)
-		out = append(out, &e)
-	}
-	if err := r.Err(); err != nil {
-		return nil, fmt.Errorf("store: reading audit events: %w", err)
+	out := make([]*vetting.AuditEvent, len(events))
+	for i := range events {
+		out[i] = &events[i].AuditEvent
 	}
 	return out, nil
 }

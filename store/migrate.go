@@ -9,6 +9,12 @@ import (
 	"github.com/kakuin/kakuin/migrations"
 )
 
+// migrationSteps are the parts of migrations that SQL cannot do, by
+// version: each runs in its migration's transaction, after its SQL.
+var migrationSteps = map[int]func(context.Context, conn) error{
+	3: chainExistingAudit, // 0003_audit_chain
+}
+
 // errMigrationEdited marks a migration whose file changed after it was
 // applied (see migrate).
 var errMigrationEdited = errors.New("migrations must never change")
@@ -50,6 +56,11 @@ func migrate(ctx context.Context, db database, ms []migrations.Migration, exists
 			}
 			if _, err := c.exec(ctx, m.SQL); err != nil {
 				return err
+			}
+			if step := migrationSteps[m.Version]; step != nil {
+				if err := step(ctx, c); err != nil {
+					return err
+				}
 			}
 			_, err := c.exec(ctx, `INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)`,
 				m.Version, m.Name, m.Checksum, norm(now()))

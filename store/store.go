@@ -27,6 +27,9 @@ type Backend interface {
 	// AuditEvents returns up to limit audit events with id greater than
 	// afterID, ascending.
 	AuditEvents(ctx context.Context, afterID int64, limit int) ([]*vetting.AuditEvent, error)
+	// VerifyAudit recomputes the audit log's hash chain and reports every
+	// event edited, deleted or added outside kakuin.
+	VerifyAudit(ctx context.Context) (*AuditCheck, error)
 	// Migrate applies the embedded migrations not yet applied and returns
 	// their names (e.g. "0001_init"), none if the schema is current.
 	Migrate(ctx context.Context) ([]string, error)

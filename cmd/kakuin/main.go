@@ -8,6 +8,9 @@
 //	kakuin contract   contracts
 //	kakuin eab        External Account Binding credentials
 //	kakuin csr        check a CSR as finalize would
+//	kakuin revoke     revoke a certificate
+//	kakuin ocsp       run the OCSP responder and CRL endpoints alone
+//	kakuin audit      verify the audit log's hash chain
 //	kakuin bench      load-test an ACME server
 //
 // Every command takes --config FILE and --data DIR, so a second shell can
@@ -45,6 +48,7 @@ var commands = map[string]command{
 	"revoke":   {"revoke a certificate (OCSP at once, its CRL within a minute)", runRevoke},
 	"ocsp":     {"run the OCSP responder and CRL endpoints alone (read-only database)", runOCSP},
 	"bench":    {"load-test an ACME server with the full issuance flow", runBench},
+	"audit":    {"verify the audit log's hash chain (detects edited, deleted or added events)", runAudit},
 }
 
 // cliEnv is what commands read and write outside their arguments.
