@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -18,6 +19,7 @@ type memStore struct {
 	orgs      map[int64]Organization
 	contracts map[string]Contract
 	creds     map[string]EABCredential
+	contacts  []Contact
 	audit     []AuditEvent
 
 	// failAudit, when set, makes every audit append fail, and with it the
@@ -48,6 +50,40 @@ func (m *memStore) CreateOrganization(_ context.Context, o *Organization, audit 
 	m.orgs[o.ID] = *o
 	m.appendAudit(audit, strconv.FormatInt(o.ID, 10))
 	return nil
+}
+
+func (m *memStore) SetContact(_ context.Context, c *Contact, audit *AuditEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.checkAudit(audit); err != nil {
+		return err
+	}
+	if _, ok := m.orgs[c.OrganizationID]; !ok {
+		return fmt.Errorf("memstore: organization %d: %w", c.OrganizationID, ErrNotFound)
+	}
+	for i := range m.contacts {
+		if old := &m.contacts[i]; old.OrganizationID == c.OrganizationID && old.Role == c.Role && old.ValidTo == nil {
+			to := c.ValidFrom
+			old.ValidTo = &to
+		}
+	}
+	c.ID = int64(len(m.contacts) + 1)
+	m.contacts = append(m.contacts, *c)
+	m.appendAudit(audit, strconv.FormatInt(c.OrganizationID, 10))
+	return nil
+}
+
+func (m *memStore) Contacts(_ context.Context, orgID int64, history bool) ([]*Contact, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Contact
+	for _, c := range m.contacts {
+		if c.OrganizationID == orgID && (history || c.ValidTo == nil) {
+			out = append(out, &c)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *Contact) int { return strings.Compare(a.Role, b.Role) })
+	return out, nil
 }
 
 func (m *memStore) GetOrganization(_ context.Context, id int64) (*Organization, error) {

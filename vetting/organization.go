@@ -24,7 +24,17 @@ type OrganizationInput struct {
 	Province string
 	// Locality is the city only, e.g. "Shibuya-ku".
 	Locality string
+	// RegistrationNumber is the registering agency's number (optional
+	// until identity vetting): for JP the 13-digit corporate number, whose
+	// check digit is verified.
+	RegistrationNumber string
+	// Phone is the organization's main number (optional), Japanese.
+	Phone string
 }
+
+// MaxRegistrationNumber is the maximum length of a registration number
+// outside Japan.
+const MaxRegistrationNumber = 64
 
 // CreateOrganization validates in and stores the organization with an
 // "org.create" audit event. Invalid input returns an *InputError (wrapping
@@ -37,7 +47,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput, 
 	o.CreatedAt = s.now()
 	ev, err := event(o.CreatedAt, "org.create", actor, map[string]any{
 		"name": o.Name, "name_ja": o.NameJa, "country": o.Country,
-		"province": o.Province, "locality": o.Locality,
+		"province": o.Province, "locality": o.Locality, "registration_number": o.RegistrationNumber, "phone": o.Phone,
 	})
 	if err != nil {
 		return nil, err
@@ -93,6 +103,21 @@ func checkOrganization(in OrganizationInput, actor string) (*Organization, error
 	}
 	if o.Locality, p = checkPlace(in.Locality, "the city, ward, town or village", `"Shibuya-ku" or "Yokohama-shi Nishi-ku"`); p != "" {
 		ie.add("locality", "%s", p)
+	}
+	o.RegistrationNumber = strings.TrimSpace(in.RegistrationNumber)
+	switch {
+	case o.RegistrationNumber == "":
+	case o.Country == "JP":
+		if p := checkCorporateNumber(o.RegistrationNumber); p != "" {
+			ie.add("registration_number", "%s", p)
+		}
+	case len(o.RegistrationNumber) > MaxRegistrationNumber || !printable(o.RegistrationNumber):
+		ie.add("registration_number", "must be text of at most %d bytes", MaxRegistrationNumber)
+	}
+	if strings.TrimSpace(in.Phone) != "" {
+		if o.Phone, p = normalizePhone(in.Phone); p != "" {
+			ie.add("phone", "%s", p)
+		}
 	}
 	checkActor(ie, actor)
 	if err := ie.err(); err != nil {

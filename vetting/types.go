@@ -39,13 +39,47 @@ const (
 // Organization is a vetted applicant organization. Its fields become the
 // subject of every certificate issued under its contracts.
 type Organization struct {
-	ID        int64
-	Name      string // legal name in English; the subject O
-	NameJa    string // legal name in Japanese
-	Country   string // ISO 3166-1 alpha-2, upper case
-	Province  string // prefecture / state
-	Locality  string // city
+	ID       int64
+	Name     string // legal name in English; the subject O
+	NameJa   string // legal name in Japanese
+	Country  string // ISO 3166-1 alpha-2, upper case
+	Province string // prefecture / state
+	Locality string // city
+	// RegistrationNumber is the registering agency's number: for JP the
+	// 13-digit corporate number. The EV subject's serialNumber.
+	RegistrationNumber string
+	// Phone is the main number, national form, digits only.
+	Phone     string
 	CreatedAt time.Time
+}
+
+// Contact roles (REQUIREMENTS.md "Parties and records").
+const (
+	// RoleApplicant has authority in the organization; title recorded.
+	RoleApplicant = "applicant"
+	// RoleRegistration is the organization's person the CA talks to and
+	// phone-verifies: no mobile numbers.
+	RoleRegistration = "registration"
+	RoleTechnical    = "technical"
+	RoleBilling      = "billing"
+)
+
+// ContactRoles lists the roles in the order they are shown.
+var ContactRoles = []string{RoleApplicant, RoleRegistration, RoleTechnical, RoleBilling}
+
+// Contact is one person of an organization in one role, for a period: a
+// change of contact closes the current one (ValidTo) and starts another.
+type Contact struct {
+	ID             int64
+	OrganizationID int64
+	Role           string
+	Name           string
+	Title          string
+	Email          string
+	Phone          string // national form, digits only
+	ValidFrom      time.Time
+	ValidTo        *time.Time // nil for the current contact
+	ChangedBy      string     // the actor who entered it
 }
 
 // Contract binds an organization to a plan. Its 10-digit code identifies it
@@ -96,6 +130,13 @@ type Store interface {
 	// CreateOrganization inserts o and sets o.ID.
 	CreateOrganization(ctx context.Context, o *Organization, audit *AuditEvent) error
 	GetOrganization(ctx context.Context, id int64) (*Organization, error)
+	// SetContact makes c the current contact of its organization and role,
+	// closing the previous one at c.ValidFrom, and sets c.ID; ErrNotFound
+	// if the organization does not exist.
+	SetContact(ctx context.Context, c *Contact, audit *AuditEvent) error
+	// Contacts returns an organization's contacts: the current one of each
+	// role, or with history every one, oldest first within a role.
+	Contacts(ctx context.Context, orgID int64, history bool) ([]*Contact, error)
 	// CreateContract inserts c; ErrDuplicate if the code is taken.
 	CreateContract(ctx context.Context, c *Contract, audit *AuditEvent) error
 	GetContract(ctx context.Context, code string) (*Contract, error)

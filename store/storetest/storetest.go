@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"Finalize", testFinalize},
 		{"Certificates", testCertificates},
 		{"Vetting", testVetting},
+		{"Contacts", testContacts},
 		{"ContractStatus", testContractStatus},
 		{"VettingAudit", testVettingAudit},
 		{"Audit", testAudit},

@@ -12,7 +12,8 @@ import (
 )
 
 func testVetting(t *testing.T, b store.Backend) {
-	o := &vetting.Organization{Name: "Example Co., Ltd.", NameJa: "株式会社例", Country: "JP", Province: "Osaka", Locality: "Kita-ku", CreatedAt: t0}
+	o := &vetting.Organization{Name: "Example Co., Ltd.", NameJa: "株式会社例", Country: "JP", Province: "Osaka", Locality: "Kita-ku",
+		RegistrationNumber: "7000012050002", Phone: "0612345678", CreatedAt: t0}
 
 	t.Run("organization", func(t *testing.T) {
 		wantErr(t, "CreateOrganization", b.CreateOrganization(ctx(t), o, event("org.create")), nil)
