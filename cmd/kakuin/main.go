@@ -41,7 +41,7 @@ var commands = map[string]command{
 	"serve":    {"run the ACME server", runServe},
 	"init":     {"create the CA hierarchy (root, OV and EV issuing CAs)", runInit},
 	"migrate":  {"apply database migrations", runMigrate},
-	"org":      {"manage organizations (create, show)", runOrg},
+	"org":      {"manage organizations and their contacts (create, show, contact, contacts)", runOrg},
 	"contract": {"manage contracts (create, show, suspend, resume, end)", runContract},
 	"eab":      {"manage External Account Binding credentials (create, revoke)", runEAB},
 	"csr":      {"check a CSR as finalize would (PEM with either header, or DER)", runCSR},
