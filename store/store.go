@@ -24,6 +24,7 @@ type Backend interface {
 	ca.Store
 	ocsp.Store
 	vetting.Store
+	vetting.CaseStore
 	// AuditEvents returns up to limit audit events with id greater than
 	// afterID, ascending.
 	AuditEvents(ctx context.Context, afterID int64, limit int) ([]*vetting.AuditEvent, error)

@@ -20,14 +20,23 @@ type Options struct {
 	// Rand is the source of contract codes, EAB key ids and HMAC keys; nil
 	// means crypto/rand.Reader. Tests inject a deterministic reader.
 	Rand io.Reader
+	// Cases persists officers, vetting cases and approvals; nil leaves
+	// those methods failing with an error that says so.
+	Cases CaseStore
+	// HighRisk lists names that always need an officer's review: exact
+	// names ("login.example.jp") and patterns with one leading "*." for
+	// any name under a domain, or a "*" in a label ("*bank*.example").
+	HighRisk []string
 }
 
 // Service is the registration authority. It validates operator input and
 // persists records through the Store, each change together with its audit
 // event. It implements acme.Vetting. A Service is safe for concurrent use.
 type Service struct {
-	store Store
-	clock func() time.Time
+	store    Store
+	cases    CaseStore
+	highRisk []string
+	clock    func() time.Time
 
 	randMu sync.Mutex // serializes reads from an injected Rand
 	rand   io.Reader
@@ -39,7 +48,7 @@ func New(opts Options) *Service {
 	if opts.Store == nil {
 		panic("vetting: New: Options.Store is nil")
 	}
-	s := &Service{store: opts.Store, clock: opts.Clock, rand: opts.Rand}
+	s := &Service{store: opts.Store, cases: opts.Cases, highRisk: opts.HighRisk, clock: opts.Clock, rand: opts.Rand}
 	if s.clock == nil {
 		s.clock = time.Now
 	}

@@ -16,8 +16,12 @@ var (
 	// ErrInactive: the credential is revoked or the contract is not active.
 	ErrInactive = errors.New("vetting: not active")
 	// ErrConflict: the record changed since it was read (a concurrent
-	// change won); read it again.
+	// change won), or is in a state that does not allow the change (a
+	// decided case).
 	ErrConflict = errors.New("vetting: state conflict")
+	// ErrForbidden: the officer may not do this (role, separation of
+	// duties, disabled account).
+	ErrForbidden = errors.New("vetting: not allowed")
 )
 
 // Contract and credential statuses.

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"Certificates", testCertificates},
 		{"Vetting", testVetting},
 		{"Contacts", testContacts},
+		{"Cases", testCases},
 		{"ContractStatus", testContractStatus},
 		{"VettingAudit", testVettingAudit},
 		{"Audit", testAudit},
