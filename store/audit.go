@@ -24,6 +24,26 @@ func (s *core) AppendAudit(ctx context.Context, e *vetting.AuditEvent) error {
 	return nil
 }
 
+// inAuditedTx runs change in a transaction and appends audit, with the
+// subject change returns, in the same transaction; the event's fields are
+// set once it has committed (see appendAudit).
+func (s *core) inAuditedTx(ctx context.Context, audit *vetting.AuditEvent, change func(tx conn) (subject string, err error)) error {
+	var done func()
+	err := s.db.inTx(ctx, func(tx conn) error {
+		subject, err := change(tx)
+		if err != nil {
+			return err
+		}
+		done, err = s.appendAudit(ctx, tx, audit, subject)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	done()
+	return nil
+}
+
 // appendAudit appends e on c, a transaction, with the subject. A nil e, an empty kind or
 // actor, or a detail that is not a JSON object is vetting.ErrInvalid. It is
 // called in the transaction that changes the record e describes, after the

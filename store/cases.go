@@ -16,20 +16,17 @@ var _ vetting.CaseStore = (*core)(nil)
 func (s *core) CreateOfficer(ctx context.Context, o *vetting.Officer, audit *vetting.AuditEvent) error {
 	created := s.stamp(o.CreatedAt)
 	var id int64
-	var done func()
-	err := s.db.inTx(ctx, func(c conn) error {
+	err := s.inAuditedTx(ctx, audit, func(c conn) (string, error) {
 		err := c.queryRow(ctx, `INSERT INTO officers (name, role, status, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
 			o.Name, o.Role, o.Status, created).Scan(&id)
 		if err != nil {
-			return vettingInsertError(err, "creating officer "+o.Name, "")
+			return "", vettingInsertError(err, "creating officer "+o.Name, "")
 		}
-		done, err = s.appendAudit(ctx, c, audit, o.Name)
-		return err
+		return o.Name, nil
 	})
 	if err != nil {
 		return err
 	}
-	done()
 	o.ID, o.CreatedAt = id, created
 	return nil
 }
@@ -124,7 +121,7 @@ func (s *core) OpenCase(ctx context.Context, c *vetting.Case, audit *vetting.Aud
 			if err != nil {
 				return vettingInsertError(err, "opening case", fmt.Sprintf("organization %d", c.OrganizationID))
 			}
-			done, err = s.appendAudit(ctx, tx, audit, "case:"+strconv.FormatInt(id, 10))
+			done, err = s.appendAudit(ctx, tx, audit, caseSubject(id))
 			return err
 		})
 		switch {
@@ -209,58 +206,56 @@ func lockOpenCase(ctx context.Context, tx conn, id int64) error {
 func (s *core) AddEvidence(ctx context.Context, caseID int64, e *vetting.Evidence, audit *vetting.AuditEvent) error {
 	at := s.stamp(e.RecordedAt)
 	var id int64
-	var done func()
-	err := s.db.inTx(ctx, func(tx conn) error {
+	err := s.inAuditedTx(ctx, audit, func(tx conn) (string, error) {
 		if err := lockOpenCase(ctx, tx, caseID); err != nil {
-			return err
+			return "", err
 		}
 		err := tx.queryRow(ctx, `INSERT INTO case_evidence (case_id, item, note, recorded_by, recorded_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, caseID, e.Item, e.Note, e.RecordedBy, at).Scan(&id)
 		if err != nil {
-			return vettingInsertError(err, "recording evidence", "")
+			return "", vettingInsertError(err, "recording evidence", "")
 		}
-		done, err = s.appendAudit(ctx, tx, audit, "case:"+strconv.FormatInt(caseID, 10))
-		return err
+		return caseSubject(caseID), nil
 	})
 	if err != nil {
 		return err
 	}
-	done()
 	e.ID, e.RecordedAt = id, at
 	return nil
 }
+
+// caseSubject is the audit subject of a case.
+func caseSubject(id int64) string { return "case:" + strconv.FormatInt(id, 10) }
 
 // ApproveCase records one approval and, when final, the decision and its
 // grant, all in one transaction.
 func (s *core) ApproveCase(ctx context.Context, caseID int64, a vetting.Approval, final bool, note string, g vetting.Grant, audit *vetting.AuditEvent) error {
 	at := s.stamp(a.ApprovedAt)
-	var done func()
-	err := s.db.inTx(ctx, func(tx conn) error {
+	return s.inAuditedTx(ctx, audit, func(tx conn) (string, error) {
 		if err := lockOpenCase(ctx, tx, caseID); err != nil {
-			return err
+			return "", err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO case_approvals (case_id, officer, approved_at) VALUES ($1, $2, $3)`,
 			caseID, a.Officer, at); err != nil {
-			return vettingInsertError(err, "recording approval", "")
+			return "", vettingInsertError(err, "recording approval", "")
 		}
 		if final {
-			if _, err := tx.exec(ctx, `UPDATE vetting_cases SET status = 'approved', decided_at = $1, decided_by = $2, decision_note = $3
-				WHERE id = $4`, at, a.Officer, note, caseID); err != nil {
-				return err
+			if err := decideCase(ctx, tx, caseID, vetting.CaseApproved, a.Officer, at, note); err != nil {
+				return "", err
 			}
 			if err := recordGrant(ctx, tx, caseID, g); err != nil {
-				return err
+				return "", err
 			}
 		}
-		var err error
-		done, err = s.appendAudit(ctx, tx, audit, "case:"+strconv.FormatInt(caseID, 10))
-		return err
+		return caseSubject(caseID), nil
 	})
-	if err != nil {
-		return err
-	}
-	done()
-	return nil
+}
+
+// decideCase records the decision of a locked open case.
+func decideCase(ctx context.Context, tx conn, caseID int64, status, officer string, at time.Time, note string) error {
+	_, err := tx.exec(ctx, `UPDATE vetting_cases SET status = $1, decided_at = $2, decided_by = $3, decision_note = $4
+		WHERE id = $5`, status, norm(at), officer, note, caseID)
+	return err
 }
 
 // recordGrant writes what an approved case grants, replacing an earlier
@@ -289,24 +284,12 @@ func recordGrant(ctx context.Context, tx conn, caseID int64, g vetting.Grant) er
 
 // RejectCase turns the open case rejected.
 func (s *core) RejectCase(ctx context.Context, caseID int64, officer string, at time.Time, note string, audit *vetting.AuditEvent) error {
-	var done func()
-	err := s.db.inTx(ctx, func(tx conn) error {
+	return s.inAuditedTx(ctx, audit, func(tx conn) (string, error) {
 		if err := lockOpenCase(ctx, tx, caseID); err != nil {
-			return err
+			return "", err
 		}
-		if _, err := tx.exec(ctx, `UPDATE vetting_cases SET status = 'rejected', decided_at = $1, decided_by = $2, decision_note = $3
-			WHERE id = $4`, s.stamp(at), officer, note, caseID); err != nil {
-			return err
-		}
-		var err error
-		done, err = s.appendAudit(ctx, tx, audit, "case:"+strconv.FormatInt(caseID, 10))
-		return err
+		return caseSubject(caseID), decideCase(ctx, tx, caseID, vetting.CaseRejected, officer, s.stamp(at), note)
 	})
-	if err != nil {
-		return err
-	}
-	done()
-	return nil
 }
 
 // OrgIdentity returns the organization's identity at level.

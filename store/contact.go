@@ -14,25 +14,22 @@ import (
 func (s *core) SetContact(ctx context.Context, c *vetting.Contact, audit *vetting.AuditEvent) error {
 	from := s.stamp(c.ValidFrom)
 	var id int64
-	var done func()
-	err := s.db.inTx(ctx, func(tx conn) error {
+	err := s.inAuditedTx(ctx, audit, func(tx conn) (string, error) {
 		if _, err := tx.exec(ctx, `UPDATE contacts SET valid_to = $1 WHERE organization_id = $2 AND role = $3 AND valid_to IS NULL`,
 			from, c.OrganizationID, c.Role); err != nil {
-			return fmt.Errorf("store: closing the current %s contact: %w", c.Role, err)
+			return "", fmt.Errorf("store: closing the current %s contact: %w", c.Role, err)
 		}
 		err := tx.queryRow(ctx, `INSERT INTO contacts (organization_id, role, name, title, email, phone, valid_from, changed_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			c.OrganizationID, c.Role, c.Name, c.Title, c.Email, c.Phone, from, c.ChangedBy).Scan(&id)
 		if err != nil {
-			return vettingInsertError(err, "setting contact", fmt.Sprintf("organization %d", c.OrganizationID))
+			return "", vettingInsertError(err, "setting contact", fmt.Sprintf("organization %d", c.OrganizationID))
 		}
-		done, err = s.appendAudit(ctx, tx, audit, strconv.FormatInt(c.OrganizationID, 10))
-		return err
+		return strconv.FormatInt(c.OrganizationID, 10), nil
 	})
 	if err != nil {
 		return err
 	}
-	done()
 	c.ID, c.ValidFrom, c.ValidTo = id, from, nil
 	return nil
 }

@@ -29,21 +29,18 @@ func vettingInsertError(err error, what, parent string) error {
 func (s *core) CreateOrganization(ctx context.Context, o *vetting.Organization, audit *vetting.AuditEvent) error {
 	created := s.stamp(o.CreatedAt)
 	var id int64
-	var done func()
-	err := s.db.inTx(ctx, func(c conn) error {
+	err := s.inAuditedTx(ctx, audit, func(c conn) (string, error) {
 		err := c.queryRow(ctx, `INSERT INTO organizations (name, name_ja, country, province, locality, registration_number, phone, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			o.Name, o.NameJa, o.Country, o.Province, o.Locality, o.RegistrationNumber, o.Phone, created).Scan(&id)
 		if err != nil {
-			return vettingInsertError(err, "creating organization", "")
+			return "", vettingInsertError(err, "creating organization", "")
 		}
-		done, err = s.appendAudit(ctx, c, audit, strconv.FormatInt(id, 10))
-		return err
+		return strconv.FormatInt(id, 10), nil
 	})
 	if err != nil {
 		return err
 	}
-	done()
 	o.ID, o.CreatedAt = id, created
 	return nil
 }
@@ -70,21 +67,18 @@ func (s *core) CreateContract(ctx context.Context, c *vetting.Contract, audit *v
 	if status == "" {
 		status = vetting.ContractActive
 	}
-	var done func()
-	err := s.db.inTx(ctx, func(tx conn) error {
+	err := s.inAuditedTx(ctx, audit, func(tx conn) (string, error) {
 		_, err := tx.exec(ctx, `INSERT INTO contracts (code, organization_id, plan, slots, profiles, status, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			c.Code, c.OrganizationID, c.Plan, c.Slots, jsonText(c.Profiles), status, created)
 		if err != nil {
-			return vettingInsertError(err, "creating contract "+c.Code, fmt.Sprintf("organization %d", c.OrganizationID))
+			return "", vettingInsertError(err, "creating contract "+c.Code, fmt.Sprintf("organization %d", c.OrganizationID))
 		}
-		done, err = s.appendAudit(ctx, tx, audit, c.Code)
-		return err
+		return c.Code, nil
 	})
 	if err != nil {
 		return err
 	}
-	done()
 	c.Status, c.CreatedAt = status, created
 	return nil
 }
@@ -115,21 +109,18 @@ func (s *core) CreateEABCredential(ctx context.Context, e *vetting.EABCredential
 	if status == "" {
 		status = vetting.CredentialActive
 	}
-	var done func()
-	err := s.db.inTx(ctx, func(c conn) error {
+	err := s.inAuditedTx(ctx, audit, func(c conn) (string, error) {
 		_, err := c.exec(ctx, `INSERT INTO eab_credentials (key_id, contract_code, hmac_key, status, created_at, revoked_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`,
 			e.KeyID, e.ContractCode, nonNil(e.HMACKey), status, created, normPtr(e.RevokedAt))
 		if err != nil {
-			return vettingInsertError(err, fmt.Sprintf("creating eab credential %q", e.KeyID), "contract "+e.ContractCode)
+			return "", vettingInsertError(err, fmt.Sprintf("creating eab credential %q", e.KeyID), "contract "+e.ContractCode)
 		}
-		done, err = s.appendAudit(ctx, c, audit, e.KeyID)
-		return err
+		return e.KeyID, nil
 	})
 	if err != nil {
 		return err
 	}
-	done()
 	e.Status, e.CreatedAt, e.RevokedAt = status, created, normPtr(e.RevokedAt)
 	return nil
 }
@@ -153,23 +144,20 @@ func (s *core) GetEABCredential(ctx context.Context, kid string) (*vetting.EABCr
 // already revoked.
 func (s *core) RevokeEABCredential(ctx context.Context, kid string, at time.Time, audit *vetting.AuditEvent) error {
 	what := fmt.Sprintf("revoking eab credential %q", kid)
-	var done func()
-	err := s.db.inTx(ctx, func(c conn) error {
+	err := s.inAuditedTx(ctx, audit, func(c conn) (string, error) {
 		n, err := c.exec(ctx, `UPDATE eab_credentials SET status = 'revoked', revoked_at = $2 WHERE key_id = $1 AND status = 'active'`,
 			kid, s.stamp(at))
 		if err != nil {
-			return fmt.Errorf("store: %s: %w", what, err)
+			return "", fmt.Errorf("store: %s: %w", what, err)
 		}
 		if n == 0 {
-			return missOrConflict(ctx, c, "eab_credentials", "key_id", kid, what, vetting.ErrNotFound, vetting.ErrInactive)
+			return "", missOrConflict(ctx, c, "eab_credentials", "key_id", kid, what, vetting.ErrNotFound, vetting.ErrInactive)
 		}
-		done, err = s.appendAudit(ctx, c, audit, kid)
-		return err
+		return kid, nil
 	})
 	if err != nil {
 		return err
 	}
-	done()
 	return nil
 }
 
@@ -180,24 +168,21 @@ func (s *core) RevokeEABCredential(ctx context.Context, kid string, at time.Time
 // status. Which changes are allowed is the caller's policy.
 func (s *core) SetContractStatus(ctx context.Context, code, from, to string, audit *vetting.AuditEvent) error {
 	what := fmt.Sprintf("setting status of contract %s to %q", code, to)
-	var done func()
-	err := s.db.inTx(ctx, func(c conn) error {
+	err := s.inAuditedTx(ctx, audit, func(c conn) (string, error) {
 		n, err := c.exec(ctx, `UPDATE contracts SET status = $3 WHERE code = $1 AND status = $2`, code, from, to)
 		if errors.Is(err, errCheck) {
-			return fmt.Errorf("store: %s: %w: %v", what, vetting.ErrInvalid, err)
+			return "", fmt.Errorf("store: %s: %w: %v", what, vetting.ErrInvalid, err)
 		}
 		if err != nil {
-			return fmt.Errorf("store: %s: %w", what, err)
+			return "", fmt.Errorf("store: %s: %w", what, err)
 		}
 		if n == 0 {
-			return missOrConflict(ctx, c, "contracts", "code", code, what, vetting.ErrNotFound, vetting.ErrConflict)
+			return "", missOrConflict(ctx, c, "contracts", "code", code, what, vetting.ErrNotFound, vetting.ErrConflict)
 		}
-		done, err = s.appendAudit(ctx, c, audit, code)
-		return err
+		return code, nil
 	})
 	if err != nil {
 		return err
 	}
-	done()
 	return nil
 }
