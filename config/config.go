@@ -42,6 +42,8 @@ type Config struct {
 	OCSP OCSP `json:"ocsp"`
 	// CRL configures the partitioned CRLs.
 	CRL CRL `json:"crl"`
+	// Vetting configures the vetting gate that holds orders for officers.
+	Vetting Vetting `json:"vetting"`
 	// Log configures logging.
 	Log Log `json:"log"`
 
@@ -193,6 +195,15 @@ type CRL struct {
 	// revocation (1m-24h). A revocation re-signs its partition within a
 	// minute.
 	Interval Duration `json:"interval"`
+}
+
+// Vetting configures the vetting gate that holds orders for officers.
+type Vetting struct {
+	// HighRisk lists names whose orders always wait for an officer's
+	// review: exact names ("login.example.jp"), "*.example.jp" for every
+	// name under a domain, or patterns with "*" matching any characters
+	// ("*bank*"). Lower case, letters, digits, '-', '.' and '*'.
+	HighRisk []string `json:"high_risk"`
 }
 
 // Log configures logging.

@@ -93,6 +93,11 @@ func (c *Config) Validate() error {
 	if c.OCSP.CacheBytes < -1 {
 		v.add("ocsp.cache_bytes", "must be a byte count, 0 for the default or -1 for no cache, got %d", c.OCSP.CacheBytes)
 	}
+	for i, p := range c.Vetting.HighRisk {
+		if !isNamePattern(p) {
+			v.add(fmt.Sprintf("vetting.high_risk[%d]", i), "must be a lower-case name or pattern such as login.example.jp, *.bank.example or *paypal*, got %s", quote(p))
+		}
+	}
 	v.intRange("crl.shards", c.CRL.Shards, 1, 4096)
 	v.durationRange("crl.validity", c.CRL.Validity, "2h", "240h", " (BR §4.9.7)")
 	v.durationRange("crl.interval", c.CRL.Interval, "1m", "24h", "")
@@ -270,6 +275,21 @@ func isDomainName(s string) bool {
 			if !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// isNamePattern reports whether p is a high-risk list entry: lower-case
+// letters, digits, '-', '.' and '*', at most 253 characters, no empty
+// label.
+func isNamePattern(p string) bool {
+	if p == "" || len(p) > 253 || strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".") || strings.Contains(p, "..") {
+		return false
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '*') {
+			return false
 		}
 	}
 	return true

@@ -108,7 +108,7 @@ func (s *Service) RecordEvidence(ctx context.Context, caseID int64, officer, ite
 	ie := &inputErrors{record: "evidence"}
 	required, optional := Checklist(c.Kind, c.Level)
 	if !slices.Contains(required, item) && !slices.Contains(optional, item) {
-		ie.add("item", "a %s case at %s takes %s (got %s)", c.Kind, c.Level,
+		ie.add("item", "%s cases at level %s take %s (got %s)", c.Kind, c.Level,
 			strings.Join(append(slices.Clone(required), optional...), ", "), quote(item))
 	}
 	note = checkNote(ie, "note", note)
@@ -269,4 +269,78 @@ func (s *Service) refused(ctx context.Context, c *Case, officer, action string, 
 		return errors.Join(why, fmt.Errorf("vetting: auditing the refusal: %w", err))
 	}
 	return why
+}
+
+// CaseInput is a case an officer opens ahead of any order: vetting an
+// organization before its first certificate, or a domain it will use.
+type CaseInput struct {
+	Kind           string
+	OrganizationID int64
+	Level          string // identity cases; domain and high-risk cases use ProfileOV
+	Subject        string // the registered domain, or the high-risk name
+	Reason         string
+}
+
+// OpenCase opens a case for an officer with at least the specialist role,
+// or returns the case already open for the same question (opened false).
+func (s *Service) OpenCase(ctx context.Context, in CaseInput, officer string) (*Case, bool, error) {
+	if s.cases == nil {
+		return nil, false, errNoCases
+	}
+	if err := checkOfficerName(officer); err != nil {
+		return nil, false, err
+	}
+	ie := &inputErrors{record: "case"}
+	c := Case{Kind: in.Kind, OrganizationID: in.OrganizationID, Level: in.Level, Subject: strings.ToLower(strings.TrimSpace(in.Subject))}
+	switch in.Kind {
+	case CaseIdentity:
+		if c.Level != ProfileOV && c.Level != ProfileEV {
+			ie.add("level", "must be %s or %s for an identity case (got %s)", ProfileOV, ProfileEV, quote(in.Level))
+		}
+		if c.Subject != "" {
+			ie.add("subject", "an identity case has none (got %s)", quote(in.Subject))
+		}
+	case CaseDomain, CaseHighRisk:
+		if c.Level == "" {
+			c.Level = ProfileOV
+		}
+		if c.Level != ProfileOV {
+			ie.add("level", "domain and high-risk cases are level %s (got %s)", ProfileOV, quote(in.Level))
+		}
+		switch {
+		case c.Subject == "" || !printable(c.Subject) || strings.ContainsAny(c.Subject, " /:@*"):
+			ie.add("subject", "must be a DNS name (got %s)", quote(in.Subject))
+		case in.Kind == CaseDomain && RegisteredDomain(c.Subject) != c.Subject:
+			ie.add("subject", "must be the registered domain %s, not a name under it (got %s)", RegisteredDomain(c.Subject), quote(in.Subject))
+		}
+	default:
+		ie.add("kind", "must be %s, %s or %s (got %s)", CaseIdentity, CaseDomain, CaseHighRisk, quote(in.Kind))
+	}
+	c.Reason = checkNote(ie, "reason", in.Reason)
+	if err := ie.err(); err != nil {
+		return nil, false, err
+	}
+	if _, err := s.officer(ctx, officer, RoleSpecialist, "open cases"); err != nil {
+		return nil, false, err
+	}
+	if _, err := s.Organization(ctx, in.OrganizationID); err != nil {
+		return nil, false, err
+	}
+	c.OpenedAt, c.OpenedBy = s.now(), OfficerActor(officer)
+	return s.storeCase(ctx, c)
+}
+
+// storeCase opens c, or joins the case open for its question, with a
+// "case.open" audit event by c.OpenedBy.
+func (s *Service) storeCase(ctx context.Context, c Case) (*Case, bool, error) {
+	ev, err := event(c.OpenedAt, "case.open", c.OpenedBy, map[string]any{"kind": c.Kind,
+		"organization_id": c.OrganizationID, "level": c.Level, "subject": c.Subject, "reason": c.Reason})
+	if err != nil {
+		return nil, false, err
+	}
+	open, opened, err := s.cases.OpenCase(ctx, &c, ev)
+	if err != nil {
+		return nil, false, fmt.Errorf("vetting: opening a %s case: %w", c.Kind, err)
+	}
+	return open, opened, nil
 }

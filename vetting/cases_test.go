@@ -123,7 +123,7 @@ func TestGateOVHoldThenApprove(t *testing.T) {
 	_, err = e.s.Approve(t.Context(), identity.ID, "sato", "", "")
 	wantRefused(t, "approval by a specialist", err, vetting.ErrForbidden, "officer sato is a specialist")
 	_, err = e.s.RecordEvidence(t.Context(), identity.ID, "sato", vetting.ItemHRConfirmation, "x")
-	wantRefused(t, "EV item on an OV case", err, vetting.ErrInvalid, "takes legal-existence")
+	wantRefused(t, "EV item on an OV case", err, vetting.ErrInvalid, "take legal-existence")
 	if c := e.approve(identity.ID, "tanaka"); c.Status != vetting.CaseApproved || c.DecidedBy != "tanaka" {
 		t.Fatalf("OV identity case after one approval: got %+v, want approved by tanaka", c)
 	}

@@ -155,16 +155,8 @@ func (s *Service) question(ctx context.Context, res *GateResult, c Case) (string
 // the ACME server, with a "case.open" audit event.
 func (s *Service) openCase(ctx context.Context, c Case) (*Case, error) {
 	c.OpenedAt, c.OpenedBy = s.now(), "acme"
-	ev, err := event(c.OpenedAt, "case.open", c.OpenedBy, map[string]any{"kind": c.Kind,
-		"organization_id": c.OrganizationID, "level": c.Level, "subject": c.Subject, "reason": c.Reason})
-	if err != nil {
-		return nil, err
-	}
-	open, _, err := s.cases.OpenCase(ctx, &c, ev)
-	if err != nil {
-		return nil, fmt.Errorf("vetting: opening a %s case: %w", c.Kind, err)
-	}
-	return open, nil
+	open, _, err := s.storeCase(ctx, c)
+	return open, err
 }
 
 // openAhead opens a re-vetting case unless one is open; a failure does not

@@ -91,7 +91,7 @@ func openApp(ctx context.Context, env *cliEnv, cf *commonFlags) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, store: db, vetting: vetting.New(vetting.Options{Store: db})}, nil
+	return &app{cfg: cfg, store: db, vetting: newVetting(cfg, db)}, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }

@@ -46,6 +46,10 @@ func TestBadInput(t *testing.T) {
 	code := jsonString(oneJSON(t, mustCLI(t, db.args("contract", "create", "--org", orgID, "--json")...).stdout)["code"])
 	revoked := jsonString(oneJSON(t, mustCLI(t, db.args("eab", "create", "--contract", code, "--json")...).stdout)["kid"])
 	mustCLI(t, db.args("eab", "revoke", revoked)...)
+	mustCLI(t, db.args("officer", "add", "sato", "--role", "specialist")...)
+	mustCLI(t, db.args("officer", "add", "tanaka", "--role", "approver")...)
+	caseID := jsonString(oneJSON(t, mustCLI(t, db.args("vet", "open", "--org", orgID, "--kind", "identity", "--level", "ov",
+		"--officer", "sato", "--reason", "new customer", "--json")...).stdout)["id"])
 
 	dir := t.TempDir()
 	unknownKey := filepath.Join(dir, "unknown-key.json")
@@ -138,6 +142,34 @@ func TestBadInput(t *testing.T) {
 		{name: "contact of a missing organization", args: db.args("org", "contact", "999", "--role", "technical",
 			"--name", "Yamada Taro", "--email", "taro@example.jp", "--phone", "03-1234-5678"), wantCode: 1,
 			wantErr: []string{"organization 999 not found"}},
+		{name: "officer with an unknown role", args: db.args("officer", "add", "kato", "--role", "boss"), wantCode: 1,
+			wantErr: []string{"role", "specialist, approver or admin", `"boss"`}},
+		{name: "officer with a bad name", args: db.args("officer", "add", "Kato San", "--role", "approver"), wantCode: 1,
+			wantErr: []string{"name", "lower-case letters"}},
+		{name: "officer added twice", args: db.args("officer", "add", "sato", "--role", "approver"), wantCode: 1,
+			wantErr: []string{"officer sato already exists"}},
+		{name: "unknown vet subcommand", args: db.args("vet", "decide", caseID), wantCode: 2, wantErr: []string{`unknown subcommand "decide"`, "kakuin vet approve"}},
+		{name: "vet show of a non-number", args: db.args("vet", "show", "first"), wantCode: 1, wantErr: []string{`case "first" is not a positive number`}},
+		{name: "vet show of a missing case", args: db.args("vet", "show", "999"), wantCode: 1, wantErr: []string{"case 999 not found"}},
+		{name: "vet list with an unknown status", args: db.args("vet", "list", "--status", "pending"), wantCode: 1,
+			wantErr: []string{"status must be open, approved or rejected", `"pending"`}},
+		{name: "domain case for a name under the domain", args: db.args("vet", "open", "--org", orgID, "--kind", "domain",
+			"--subject", "www.example.co.jp", "--officer", "sato", "--reason", "r"), wantCode: 1,
+			wantErr: []string{"subject", "must be the registered domain example.co.jp"}},
+		{name: "identity case without a level", args: db.args("vet", "open", "--org", orgID, "--kind", "identity",
+			"--officer", "sato", "--reason", "r"), wantCode: 1, wantErr: []string{"level", "must be ov or ev"}},
+		{name: "case without a reason", args: db.args("vet", "open", "--org", orgID, "--kind", "identity", "--level", "ev",
+			"--officer", "sato"), wantCode: 1, wantErr: []string{"reason: is required"}},
+		{name: "evidence of an item the case does not take", args: db.args("vet", "evidence", caseID, "--officer", "sato",
+			"--item", "hr-confirmation", "--note", "x"), wantCode: 1, wantErr: []string{"item", "identity cases at level ov take legal-existence"}},
+		{name: "evidence without a note", args: db.args("vet", "evidence", caseID, "--officer", "sato",
+			"--item", "legal-existence"), wantCode: 1, wantErr: []string{"note: is required"}},
+		{name: "approval before the evidence", args: db.args("vet", "approve", caseID, "--officer", "tanaka"), wantCode: 1,
+			wantErr: []string{"cannot be approved yet", "evidence missing for legal-existence"}},
+		{name: "rejection without a reason", args: db.args("vet", "reject", caseID, "--officer", "tanaka"), wantCode: 1,
+			wantErr: []string{"reason: is required"}},
+		{name: "approval by a malformed officer name", args: db.args("vet", "approve", caseID, "--officer", "Tanaka San"), wantCode: 1,
+			wantErr: []string{"officer name", "not a valid login name"}},
 		{name: "contacts without an id", args: db.args("org", "contacts"), wantCode: 2, wantErr: []string{"kakuin org contacts ID"}},
 		{name: "unknown flag", args: append(org(), "--nmae", "X"), wantCode: 2, wantErr: []string{"flag provided but not defined: -nmae"}},
 		{name: "config with an unknown key", args: []string{"org", "create", "--config", unknownKey, "--name", "X KK", "--country", "JP",

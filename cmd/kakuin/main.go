@@ -11,6 +11,8 @@
 //	kakuin revoke     revoke a certificate
 //	kakuin ocsp       run the OCSP responder and CRL endpoints alone
 //	kakuin audit      verify the audit log's hash chain
+//	kakuin officer    vetting officers
+//	kakuin vet        vetting cases: the hold queue officers work
 //	kakuin bench      load-test an ACME server
 //
 // Every command takes --config FILE and --data DIR, so a second shell can
@@ -48,6 +50,8 @@ var commands = map[string]command{
 	"revoke":   {"revoke a certificate (OCSP at once, its CRL within a minute)", runRevoke},
 	"ocsp":     {"run the OCSP responder and CRL endpoints alone (read-only database)", runOCSP},
 	"bench":    {"load-test an ACME server with the full issuance flow", runBench},
+	"officer":  {"manage vetting officers (add, list)", runOfficer},
+	"vet":      {"work vetting cases: list, show, evidence, approve, reject", runVet},
 	"audit":    {"verify the audit log's hash chain (detects edited, deleted or added events)", runAudit},
 }
 

@@ -21,7 +21,6 @@ import (
 	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/config"
 	"github.com/kakuin/kakuin/ocsp"
-	"github.com/kakuin/kakuin/vetting"
 )
 
 // runServe implements `kakuin serve`: the ACME server, the CA's issuer
@@ -89,7 +88,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	acmeSrv, err := acme.New(acme.Options{
 		Store:      db,
-		Vetting:    vetting.New(vetting.Options{Store: db}),
+		Vetting:    newVetting(cfg, db),
 		Issuer:     authority,
 		Revoker:    status,
 		Validator:  validator,

@@ -13,6 +13,8 @@ import (
 	"github.com/kakuin/kakuin/acme/validation"
 	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/config"
+	"github.com/kakuin/kakuin/store"
+	"github.com/kakuin/kakuin/vetting"
 )
 
 // tlsFiles are the server certificate, its key and the PEM clients trust.
@@ -104,4 +106,10 @@ func printBanner(w io.Writer, cfg *config.Config, trustPEM string) {
 		fmt.Fprintf(&b, "    --eab-kid KID --eab-hmac-key=HMAC --agree-tos --register-unsafely-without-email -d www.example.jp\n")
 	}
 	io.WriteString(w, b.String())
+}
+
+// newVetting returns the registration authority on db, with the vetting
+// gate's configuration.
+func newVetting(cfg *config.Config, db store.Backend) *vetting.Service {
+	return vetting.New(vetting.Options{Store: db, Cases: db, HighRisk: cfg.Vetting.HighRisk})
 }
