@@ -16,6 +16,9 @@ type authzJSON struct {
 	Expires    string          `json:"expires"`
 	Challenges []challengeJSON `json:"challenges"`
 	Wildcard   bool            `json:"wildcard,omitempty"`
+	// Hold is kakuin's non-standard member on a pending authorization the
+	// vetting gate holds: what it waits for (see hold.go).
+	Hold *holdJSON `json:"hold,omitempty"`
 }
 
 // challengeJSON is the challenge object (RFC 8555 §7.1.5, §8).
@@ -54,6 +57,9 @@ func (s *Server) authzView(a *Authorization, now time.Time) authzJSON {
 		v.Identifier.Value = base
 		v.Wildcard = true
 	}
+	if v.Status == StatusPending {
+		v.Hold = s.holdOf(a)
+	}
 	for i := range a.Challenges {
 		c := &a.Challenges[i]
 		if a.Status == StatusValid && c.Status != StatusValid {
@@ -86,7 +92,8 @@ type authzUpdateRequest struct {
 
 // authz implements POST-as-GET of an authorization (RFC 8555 §7.5) and its
 // deactivation (§7.5.2). A pending authorization is sent with Retry-After:
-// 1 s while one of its challenges is being validated, else 3 s.
+// 1 s while one of its challenges is being validated, Policy.HoldRetryAfter
+// while the vetting gate holds it, else 3 s.
 func (s *Server) authz(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	sr, err := s.verifyPOST(w, r, kidOnly)
@@ -126,6 +133,9 @@ func (s *Server) authz(w http.ResponseWriter, r *http.Request) error {
 			if c.Status == StatusProcessing {
 				retry = 1
 			}
+		}
+		if v.Hold != nil {
+			retry = s.holdRetryAfter()
 		}
 		setRetryAfter(w, retry)
 	}

@@ -71,12 +71,14 @@ func (s *Server) challenge(w http.ResponseWriter, r *http.Request) error {
 		return s.startConflict(ctx, w, ch.AuthzID, ch.ID)
 	}
 	job := validationJob{
-		challengeID: ch.ID,
-		typ:         ch.Type,
-		name:        strings.TrimPrefix(a.Identifier.Value, "*."),
-		token:       ch.Token,
-		keyAuth:     ch.Token + "." + acct.KeyThumbprint,
-		accountID:   acct.ID,
+		challengeID:  ch.ID,
+		typ:          ch.Type,
+		name:         strings.TrimPrefix(a.Identifier.Value, "*."),
+		token:        ch.Token,
+		keyAuth:      ch.Token + "." + acct.KeyThumbprint,
+		accountID:    acct.ID,
+		contractCode: acct.ContractCode,
+		profile:      a.Profile,
 	}
 	if !s.goAsync(func(bg context.Context) { s.validate(bg, job) }) {
 		s.complete(job, newProblem(probServerInternal, "the server is shutting down; try again"))
@@ -107,9 +109,13 @@ func (s *Server) startConflict(ctx context.Context, w http.ResponseWriter, authz
 	return malformed("authorization is %s; its challenges can no longer be attempted", AuthzStatus(a, s.clock()))
 }
 
-// writeChallenge sends ch; Retry-After: 1 while it is processing.
+// writeChallenge sends ch; while it is processing, Retry-After: 1, or
+// Policy.HoldRetryAfter when the vetting gate holds it.
 func (s *Server) writeChallenge(w http.ResponseWriter, ch *Challenge) error {
-	if ch.Status == StatusProcessing {
+	switch {
+	case ch.Status == StatusProcessing && len(ch.Hold) > 0:
+		setRetryAfter(w, s.holdRetryAfter())
+	case ch.Status == StatusProcessing:
 		setRetryAfter(w, 1)
 	}
 	return writeJSON(w, http.StatusOK, s.challengeView(ch))

@@ -17,6 +17,9 @@ type Vetting interface {
 	EABCredential(ctx context.Context, kid string) (*vetting.EABCredential, *vetting.Contract, error)
 	Contract(ctx context.Context, code string) (*vetting.Contract, error)
 	Organization(ctx context.Context, id int64) (*vetting.Organization, error)
+	// Gate decides whether the organization may have a name at a profile
+	// now, opening or joining the vetting cases it waits for.
+	Gate(ctx context.Context, in vetting.GateInput) (*vetting.GateResult, error)
 }
 
 // Issuer signs end-entity certificates. *ca.Authority implements it.

@@ -77,6 +77,10 @@ type envOptions struct {
 	// wrapStore, if set, wraps the store the server uses (e.store stays
 	// the real one), to inject failures into chosen calls.
 	wrapStore func(acme.Store) acme.Store
+	// hold gives the server the vetting service itself, whose gate holds
+	// what officers have not approved; by default the server's gate finds
+	// everything approved (approvingVetting).
+	hold bool
 }
 
 // now is the environment's clock: real time plus the offset tests set.
@@ -134,7 +138,12 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	}
 	// Like another process, a sharing environment has its own vetting
 	// service on its own connections to the database.
-	e.vet = vetting.New(vetting.Options{Store: st})
+	e.vet = vetting.New(vetting.Options{Store: st, Cases: st})
+	addTestOfficers(t, e.vet)
+	var gate acme.Vetting = &approvingVetting{Service: e.vet, db: st}
+	if opts.hold {
+		gate = e.vet
+	}
 	if opts.shareWith == nil {
 		e.org, err = e.vet.CreateOrganization(ctx, vetting.OrganizationInput{
 			Name: "Kakuin Test K.K.", Country: "JP", Province: "Tokyo-to", Locality: "Shibuya-ku",
@@ -170,7 +179,7 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	}
 	e.srv, err = acme.New(acme.Options{
 		Store:     srvStore,
-		Vetting:   e.vet,
+		Vetting:   gate,
 		Issuer:    e.authority,
 		Revoker:   e.status,
 		Validator: val,

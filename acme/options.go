@@ -52,6 +52,19 @@ type Policy struct {
 	// Server.Run fails it as interrupted (its finalizing process died).
 	// Default 5 minutes; at least 30s, longer than issuance can take.
 	ProcessingTimeout time.Duration
+	// HoldRetryAfter is the Retry-After sent with an authorization the
+	// vetting gate holds, and its challenge. Clients poll that often and
+	// give up after about 30 polls (certbot) or 100 (lego); they succeed
+	// on their next run once officers have approved. Default 10s.
+	HoldRetryAfter time.Duration
+	// HoldRecheck is how often Server.Run asks the vetting gate again about
+	// held challenges, releasing those officers approved and failing those
+	// they rejected. Default 2s.
+	HoldRecheck time.Duration
+	// HoldContact is who a customer whose order is held can ask, shown in
+	// the authorization's "hold" object (e.g. an e-mail address and phone
+	// number of the vetting desk). Default none.
+	HoldContact string
 }
 
 // Meta is the directory's "meta" object (RFC 8555 §7.1.1).

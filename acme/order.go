@@ -166,8 +166,19 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 	}
 	var reused, created []*Authorization
 	for _, name := range ids.names {
-		a, err := s.store.FindReusableAuthz(ctx, acct.ID, name,
+		a, err := s.store.FindReusableAuthz(ctx, acct.ID, name, o.Profile,
 			[]string{StatusValid, StatusPending}, now.Add(minAuthzRemaining))
+		if err == nil && a.Status == StatusValid {
+			// Domain control is still proven; the vetting behind it may
+			// have aged out. Ask the gate again before reusing it.
+			clear, err := s.gateReuse(ctx, acct, o.Profile, name)
+			if err != nil {
+				return err
+			}
+			if !clear {
+				a, err = nil, ErrNotFound // a new authorization, held after its challenge
+			}
+		}
 		if err == nil {
 			reused = append(reused, a)
 			o.AuthzIDs = append(o.AuthzIDs, a.ID)
@@ -183,6 +194,7 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return internal(err)
 		}
+		a.Profile = o.Profile
 		created = append(created, a)
 	}
 	if err := s.store.CreateOrder(ctx, o, created); err != nil {
@@ -191,6 +203,22 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 	s.log.InfoContext(ctx, "acme order created", "account", acct.ID, "order", o.ID,
 		"names", len(names), "reused_authzs", len(reused), "profile", o.Profile)
 	return s.writeOrder(w, http.StatusCreated, o, append(reused, created...))
+}
+
+// gateReuse asks the vetting gate whether a valid authorization of the
+// account for name may serve an order of the profile: true when the gate
+// is clear (renewals while the approvals are fresh); false when it holds,
+// so that a new authorization is created and held after its challenge. A
+// rejection refuses the order with the officer's reason.
+func (s *Server) gateReuse(ctx context.Context, acct *Account, profile, name string) (bool, error) {
+	res, err := s.gate(ctx, acct.ContractCode, profile, strings.TrimPrefix(name, "*."))
+	switch {
+	case err != nil:
+		return false, internal(err)
+	case res.Rejected:
+		return false, rejection(res)
+	}
+	return !res.Held, nil
 }
 
 // activeContract returns the account's contract if it is active and allows

@@ -20,6 +20,8 @@ const (
 	defaultNonceLifetime     = 15 * time.Minute
 	defaultValidationTimeout = 30 * time.Second
 	defaultProcessingTimeout = 5 * time.Minute
+	defaultHoldRetryAfter    = 10 * time.Second
+	defaultHoldRecheck       = 2 * time.Second
 	// minProcessingTimeout keeps ProcessingTimeout above the longest a
 	// live finalization takes (issuanceTimeout, then completeTimeout).
 	minProcessingTimeout = issuanceTimeout + completeTimeout
@@ -147,7 +149,7 @@ func checkBaseURL(s string) error {
 // withDefaults fills the zero fields of p and refuses negative ones.
 func withDefaults(p Policy) (Policy, error) {
 	if p.MaxNames < 0 || p.EABMaxAccounts < 0 || p.OrderLifetime < 0 || p.AuthzReuse < 0 ||
-		p.NonceLifetime < 0 || p.ValidationTimeout < 0 || p.ProcessingTimeout < 0 {
+		p.NonceLifetime < 0 || p.ValidationTimeout < 0 || p.ProcessingTimeout < 0 || p.HoldRetryAfter < 0 || p.HoldRecheck < 0 {
 		return p, errors.New("acme: Options.Policy: negative values are not allowed")
 	}
 	if p.ProcessingTimeout != 0 && p.ProcessingTimeout < minProcessingTimeout {
@@ -161,6 +163,8 @@ func withDefaults(p Policy) (Policy, error) {
 	setDefault(&p.NonceLifetime, defaultNonceLifetime)
 	setDefault(&p.ValidationTimeout, defaultValidationTimeout)
 	setDefault(&p.ProcessingTimeout, defaultProcessingTimeout)
+	setDefault(&p.HoldRetryAfter, defaultHoldRetryAfter)
+	setDefault(&p.HoldRecheck, defaultHoldRecheck)
 	return p, nil
 }
 
@@ -183,16 +187,22 @@ func setDefault[T comparable](v *T, def T) {
 // recorded) with a serverInternal problem, together with their pending
 // authorizations, so that the name is not blocked until the authorization
 // expires and the next order gets a new authorization (RFC 8555 §7.5.1).
-// It returns ctx's error.
+// Every Policy.HoldRecheck it asks the vetting gate again about the
+// challenges it holds (releaseHolds). It returns ctx's error.
 func (s *Server) Run(ctx context.Context) error {
 	t := time.NewTicker(janitorInterval)
 	defer t.Stop()
+	holds := time.NewTicker(s.policy.HoldRecheck)
+	defer holds.Stop()
+	s.janitor(ctx)
 	for {
-		s.janitor(ctx)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+			s.janitor(ctx)
+		case <-holds.C:
+			s.releaseHolds(ctx)
 		}
 	}
 }

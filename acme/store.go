@@ -92,9 +92,9 @@ type Store interface {
 	ChangeAccountKey(ctx context.Context, id int64, oldThumbprint string, newJWK []byte, newThumbprint string) error
 
 	// FindReusableAuthz returns the newest authorization of the account for
-	// the DNS name whose status is in statuses and which expires after
-	// notExpiredAt, or ErrNotFound.
-	FindReusableAuthz(ctx context.Context, accountID int64, name string, statuses []string, notExpiredAt time.Time) (*Authorization, error)
+	// the DNS name and profile whose status is in statuses and which
+	// expires after notExpiredAt, or ErrNotFound.
+	FindReusableAuthz(ctx context.Context, accountID int64, name, profile string, statuses []string, notExpiredAt time.Time) (*Authorization, error)
 	// CreateOrder inserts o together with the new authorizations (and their
 	// challenges) in newAuthzs, in one transaction; existing authorization
 	// ids already in o.AuthzIDs are kept and the new ones appended in
@@ -129,7 +129,7 @@ type Store interface {
 	// valid); otherwise the challenge and authorization become invalid,
 	// problem (JSON) is stored on the challenge and authzExpires is
 	// ignored. Only a processing challenge of a pending authorization is
-	// changed (ErrConflict otherwise).
+	// changed (ErrConflict otherwise). A hold on the challenge is cleared.
 	CompleteChallenge(ctx context.Context, challengeID int64, valid bool, problem []byte, at, authzExpires time.Time) error
 
 	// FailInterruptedChallenges sets every processing challenge whose
@@ -139,10 +139,17 @@ type Store interface {
 	// challenge's validation was interrupted (its process died, or its
 	// result could not be recorded).
 	//
-	// A later vetting hold will keep a challenge processing on purpose
-	// while an officer decides; it will be recorded on the challenge (a
-	// hold marker) and this sweep will skip held challenges.
+	// Held challenges are not interrupted: the sweep skips them.
 	FailInterruptedChallenges(ctx context.Context, startedBefore time.Time, problem []byte) (int64, error)
+	// HoldChallenge records that a processing challenge of a pending
+	// authorization proved domain control and waits for the vetting gate:
+	// hold (JSON) says what it waits for; HeldAt is set to at the first
+	// time and kept when the hold is updated. ErrConflict if the challenge
+	// is not processing or its authorization not pending.
+	HoldChallenge(ctx context.Context, challengeID int64, hold []byte, at time.Time) error
+	// HeldChallenges returns up to limit held challenges, longest held
+	// first, after the challenge id afterID (0 for the start).
+	HeldChallenges(ctx context.Context, afterID int64, limit int) ([]*HeldChallenge, error)
 
 	// BeginFinalize moves the order from pending to processing and
 	// records at as Order.FinalizeStarted, in one statement that also

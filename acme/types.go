@@ -99,7 +99,11 @@ type Authorization struct {
 	// Expires is, while pending, the end of the order lifetime it was
 	// created with; once valid, the validation time plus Policy.AuthzReuse
 	// (set by Store.CompleteChallenge).
-	Expires    time.Time
+	Expires time.Time
+	// Profile is the certificate profile (ov, ev) of the order that created
+	// it: the vetting gate decides an authorization for that profile, and
+	// only orders of the same profile reuse it.
+	Profile    string
 	Challenges []Challenge
 	CreatedAt  time.Time
 }
@@ -119,6 +123,24 @@ type Challenge struct {
 	ValidationStarted *time.Time
 	// Error is a problem document (JSON) when validation failed.
 	Error []byte
+	// Hold, set while the challenge is held by the vetting gate (domain
+	// control proven at HeldAt, officers deciding), is the JSON object
+	// {"reason": ..., "cases": [...]} shown on the authorization.
+	Hold   []byte
+	HeldAt *time.Time
+}
+
+// HeldChallenge is a challenge the vetting gate holds, with what is needed
+// to ask the gate again.
+type HeldChallenge struct {
+	ChallengeID  int64
+	AuthzID      int64
+	AccountID    int64
+	ContractCode string
+	Name         string // the authorization's DNS name
+	Profile      string
+	HeldAt       time.Time
+	Hold         []byte
 }
 
 // Certificate is an issued certificate as the ACME server knows it.

@@ -24,6 +24,9 @@ type validationJob struct {
 	token       string
 	keyAuth     string // token "." base64url(thumbprint) (RFC 8555 §8.1)
 	accountID   int64
+	// contractCode and profile are what the vetting gate decides for.
+	contractCode string
+	profile      string
 }
 
 // problemTyper is implemented by validation errors that name their RFC 8555
@@ -37,12 +40,14 @@ func (s *Server) validate(bg context.Context, job validationJob) {
 	ctx, cancel := context.WithTimeout(bg, s.policy.ValidationTimeout)
 	defer cancel()
 	err := s.validator.Validate(ctx, job.typ, job.name, job.token, job.keyAuth)
-	var p *problem
-	if err != nil {
-		p = validationProblem(err)
-		if bg.Err() != nil {
-			p = newProblem(probServerInternal, "validation interrupted: the server is shutting down")
-		}
+	if err == nil {
+		// Domain control is proven; the vetting gate decides the rest.
+		s.gateJob(ctx, job)
+		return
+	}
+	p := validationProblem(err)
+	if bg.Err() != nil {
+		p = newProblem(probServerInternal, "validation interrupted: the server is shutting down")
 	}
 	s.complete(job, p)
 }
@@ -82,6 +87,12 @@ func validationProblem(err error) *problem {
 // recorded leaves the challenge processing until Run fails it as
 // interrupted.
 func (s *Server) complete(job validationJob, p *problem) {
+	s.completeAt(job, p, s.clock())
+}
+
+// completeAt is complete with the validation time at: when domain control
+// was proven, which for a challenge the vetting gate held is before now.
+func (s *Server) completeAt(job validationJob, p *problem, at time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), completeTimeout)
 	defer cancel()
 	result := "valid"
@@ -91,7 +102,6 @@ func (s *Server) complete(job validationJob, p *problem) {
 		pj = problemJSON(p)
 	}
 	s.metrics.validation(job.typ, result)
-	at := s.clock()
 	wait := completeBackoff
 	for attempt := 1; ; attempt++ {
 		err := s.store.CompleteChallenge(ctx, job.challengeID, p == nil, pj, at, at.Add(s.policy.AuthzReuse))

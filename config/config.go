@@ -204,6 +204,17 @@ type Vetting struct {
 	// name under a domain, or patterns with "*" matching any characters
 	// ("*bank*"). Lower case, letters, digits, '-', '.' and '*'.
 	HighRisk []string `json:"high_risk"`
+	// Contact is whom a customer whose order is held can ask (the vetting
+	// desk's e-mail address or phone), shown in the held authorization's
+	// "hold" object. Empty shows none.
+	Contact string `json:"contact"`
+	// HoldRetryAfter is the Retry-After of a held authorization (1s-10m).
+	// Clients poll that often and give up after about 30 polls (certbot)
+	// or 100 (lego), then succeed on their next run after approval.
+	HoldRetryAfter Duration `json:"hold_retry_after"`
+	// HoldRecheck is how often the server asks the vetting gate again about
+	// held authorizations, releasing approved ones (1s-10m).
+	HoldRecheck Duration `json:"hold_recheck"`
 }
 
 // Log configures logging.

@@ -30,6 +30,8 @@ const (
 	DefaultCRLShards         = 16
 	DefaultCRLValidity       = 168 * time.Hour // 7 days
 	DefaultCRLInterval       = 6 * time.Hour
+	DefaultHoldRetryAfter    = 10 * time.Second
+	DefaultHoldRecheck       = 2 * time.Second
 	DefaultLogLevel          = "info"
 	DefaultLogFormat         = "text"
 )
@@ -108,6 +110,8 @@ func (c *Config) ApplyDefaults() {
 	setInt(&c.CRL.Shards, DefaultCRLShards)
 	setDuration(&c.CRL.Validity, DefaultCRLValidity)
 	setDuration(&c.CRL.Interval, DefaultCRLInterval)
+	setDuration(&c.Vetting.HoldRetryAfter, DefaultHoldRetryAfter)
+	setDuration(&c.Vetting.HoldRecheck, DefaultHoldRecheck)
 
 	setString(&c.Log.Level, DefaultLogLevel)
 	setString(&c.Log.Format, DefaultLogFormat)

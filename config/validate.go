@@ -98,6 +98,11 @@ func (c *Config) Validate() error {
 			v.add(fmt.Sprintf("vetting.high_risk[%d]", i), "must be a lower-case name or pattern such as login.example.jp, *.bank.example or *paypal*, got %s", quote(p))
 		}
 	}
+	if len(c.Vetting.Contact) > 200 || strings.ContainsAny(c.Vetting.Contact, "\r\n\t") {
+		v.add("vetting.contact", "must be one line of at most 200 characters")
+	}
+	v.durationRange("vetting.hold_retry_after", c.Vetting.HoldRetryAfter, "1s", "10m", "")
+	v.durationRange("vetting.hold_recheck", c.Vetting.HoldRecheck, "1s", "10m", "")
 	v.intRange("crl.shards", c.CRL.Shards, 1, 4096)
 	v.durationRange("crl.validity", c.CRL.Validity, "2h", "240h", " (BR §4.9.7)")
 	v.durationRange("crl.interval", c.CRL.Interval, "1m", "24h", "")

@@ -12,8 +12,8 @@ import (
 // authzWithChallenges selects authorizations joined with their challenges,
 // one row per challenge (or one row with NULL challenge columns), ordered
 // by authorization then challenge id. A WHERE clause on "a" follows.
-const authzWithChallenges = `SELECT a.id, a.account_id, a.identifier_type, a.identifier_value, a.status, a.expires, a.created_at,
-	c.id, c.type, c.token, c.status, c.validated, c.error, c.validation_started_at
+const authzWithChallenges = `SELECT a.id, a.account_id, a.identifier_type, a.identifier_value, a.status, a.expires, a.profile, a.created_at,
+	c.id, c.type, c.token, c.status, c.validated, c.error, c.validation_started_at, c.hold, c.held_at
 	FROM authorizations a LEFT JOIN challenges c ON c.authz_id = a.id
 	WHERE `
 
@@ -28,8 +28,8 @@ func scanAuthzs(r rows) (map[int64]*acme.Authorization, []int64, error) {
 		var chID *int64
 		var chType, chToken, chStatus *string
 		var ch acme.Challenge
-		if err := r.Scan(&a.ID, &a.AccountID, &a.Identifier.Type, &a.Identifier.Value, &a.Status, &a.Expires, &a.CreatedAt,
-			&chID, &chType, &chToken, &chStatus, &ch.Validated, &ch.Error, &ch.ValidationStarted); err != nil {
+		if err := r.Scan(&a.ID, &a.AccountID, &a.Identifier.Type, &a.Identifier.Value, &a.Status, &a.Expires, &a.Profile, &a.CreatedAt,
+			&chID, &chType, &chToken, &chStatus, &ch.Validated, &ch.Error, &ch.ValidationStarted, &ch.Hold, &ch.HeldAt); err != nil {
 			return nil, nil, err
 		}
 		got := byID[a.ID]
@@ -57,14 +57,15 @@ func deref(s *string) string {
 // name whose status is one of statuses and which expires after
 // notExpiredAt (RFC 8555 §7.4 lets a server reuse authorizations), or
 // acme.ErrNotFound.
-func (s *core) FindReusableAuthz(ctx context.Context, accountID int64, name string, statuses []string, notExpiredAt time.Time) (*acme.Authorization, error) {
+func (s *core) FindReusableAuthz(ctx context.Context, accountID int64, name, profile string, statuses []string, notExpiredAt time.Time) (*acme.Authorization, error) {
 	if len(statuses) == 0 {
 		return nil, fmt.Errorf("store: reusable authorization: %w", acme.ErrNotFound)
 	}
 	r, err := s.db.reader().query(ctx, authzWithChallenges+`a.id = (SELECT id FROM authorizations
-		WHERE account_id = $1 AND identifier_type = 'dns' AND identifier_value = $2 AND status = ANY($3) AND expires > $4
+		WHERE account_id = $1 AND identifier_type = 'dns' AND identifier_value = $2 AND profile = $5
+			AND status = ANY($3) AND expires > $4
 		ORDER BY id DESC LIMIT 1)
-		ORDER BY a.id, c.id`, accountID, name, statuses, norm(notExpiredAt))
+		ORDER BY a.id, c.id`, accountID, name, statuses, norm(notExpiredAt), profile)
 	if err != nil {
 		return nil, fmt.Errorf("store: reusable authorization: %w", err)
 	}
@@ -114,9 +115,9 @@ func (s *core) GetAuthorization(ctx context.Context, id int64) (*acme.Authorizat
 // GetChallenge returns the challenge, or acme.ErrNotFound.
 func (s *core) GetChallenge(ctx context.Context, id int64) (*acme.Challenge, error) {
 	var ch acme.Challenge
-	err := s.db.reader().queryRow(ctx, `SELECT id, authz_id, type, token, status, validated, error, validation_started_at
+	err := s.db.reader().queryRow(ctx, `SELECT id, authz_id, type, token, status, validated, error, validation_started_at, hold, held_at
 		FROM challenges WHERE id = $1`, id).
-		Scan(&ch.ID, &ch.AuthzID, &ch.Type, &ch.Token, &ch.Status, &ch.Validated, &ch.Error, &ch.ValidationStarted)
+		Scan(&ch.ID, &ch.AuthzID, &ch.Type, &ch.Token, &ch.Status, &ch.Validated, &ch.Error, &ch.ValidationStarted, &ch.Hold, &ch.HeldAt)
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("challenge %d", id), acme.ErrNotFound)
 	}
@@ -173,22 +174,20 @@ func (s *core) StartChallenge(ctx context.Context, challengeID int64, at time.Ti
 // of one of these challenges waits for this transaction and then finds its
 // challenge no longer processing (acme.ErrConflict).
 //
-// A later vetting hold will keep challenges processing on purpose while an
-// officer decides. It is to mark them (a hold column on challenges), and
-// both statements here are to add "AND the challenge is not held": a held
-// challenge is not interrupted however long it waits.
+// A challenge the vetting gate holds (hold set) stays processing on purpose
+// while officers decide: it is not interrupted however long it waits.
 func (s *core) FailInterruptedChallenges(ctx context.Context, startedBefore time.Time, problem []byte) (int64, error) {
 	cutoff := norm(startedBefore)
 	var n int64
 	err := s.db.inTx(ctx, func(c conn) error {
 		_, err := c.exec(ctx, `UPDATE authorizations SET status = 'invalid'
 			WHERE status = 'pending' AND id IN (SELECT authz_id FROM challenges
-				WHERE status = 'processing' AND validation_started_at < $1)`, cutoff)
+				WHERE status = 'processing' AND validation_started_at < $1 AND hold IS NULL)`, cutoff)
 		if err != nil {
 			return err
 		}
 		n, err = c.exec(ctx, `UPDATE challenges SET status = 'invalid', error = $2
-			WHERE status = 'processing' AND validation_started_at < $1`, cutoff, problem)
+			WHERE status = 'processing' AND validation_started_at < $1 AND hold IS NULL`, cutoff, problem)
 		return err
 	})
 	if err != nil {
@@ -228,7 +227,8 @@ func (s *core) CompleteChallenge(ctx context.Context, challengeID int64, valid b
 		if n == 0 {
 			return missOrConflict(ctx, c, "challenges", "id", challengeID, what, acme.ErrNotFound, acme.ErrConflict)
 		}
-		n, err = c.exec(ctx, `UPDATE challenges SET status = $2, validated = $3, error = $4 WHERE id = $1 AND status = 'processing'`,
+		n, err = c.exec(ctx, `UPDATE challenges SET status = $2, validated = $3, error = $4, hold = NULL
+			WHERE id = $1 AND status = 'processing'`,
 			challengeID, status, validated, problem)
 		if err != nil {
 			return fmt.Errorf("store: %s: %w", what, err)
@@ -248,9 +248,13 @@ func insertAuthz(ctx context.Context, c conn, a *acme.Authorization, accountID i
 		status = acme.StatusPending
 	}
 	var id int64
-	err := c.queryRow(ctx, `INSERT INTO authorizations (account_id, identifier_type, identifier_value, status, expires, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		accountID, a.Identifier.Type, a.Identifier.Value, status, norm(a.Expires), created).Scan(&id)
+	profile := a.Profile
+	if profile == "" {
+		profile = "ov"
+	}
+	err := c.queryRow(ctx, `INSERT INTO authorizations (account_id, identifier_type, identifier_value, status, expires, profile, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		accountID, a.Identifier.Type, a.Identifier.Value, status, norm(a.Expires), profile, created).Scan(&id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -301,4 +305,33 @@ func insertAuthz(ctx context.Context, c conn, a *acme.Authorization, accountID i
 		}
 	}
 	return id, chIDs, nil
+}
+
+// HoldChallenge records the vetting gate's hold on a processing challenge
+// of a pending authorization; held_at is kept from the first hold.
+func (s *core) HoldChallenge(ctx context.Context, challengeID int64, hold []byte, at time.Time) error {
+	c := s.db.writer()
+	n, err := c.exec(ctx, `UPDATE challenges SET hold = $2, held_at = COALESCE(held_at, $3)
+		WHERE id = $1 AND status = 'processing'
+		AND EXISTS (SELECT 1 FROM authorizations a WHERE a.id = challenges.authz_id AND a.status = 'pending')`,
+		challengeID, hold, norm(at))
+	if err != nil {
+		return fmt.Errorf("store: holding challenge %d: %w", challengeID, err)
+	}
+	if n == 0 {
+		return missOrConflict(ctx, c, "challenges", "id", challengeID, fmt.Sprintf("holding challenge %d", challengeID), acme.ErrNotFound, acme.ErrConflict)
+	}
+	return nil
+}
+
+// HeldChallenges returns up to limit held challenges with their
+// authorization and account, by challenge id.
+func (s *core) HeldChallenges(ctx context.Context, afterID int64, limit int) ([]*acme.HeldChallenge, error) {
+	return queryAll(ctx, s.db.reader(), "held challenges", func(r row) (*acme.HeldChallenge, error) {
+		var h acme.HeldChallenge
+		return &h, r.Scan(&h.ChallengeID, &h.AuthzID, &h.AccountID, &h.ContractCode, &h.Name, &h.Profile, &h.HeldAt, &h.Hold)
+	}, `SELECT c.id, a.id, a.account_id, ac.contract_code, a.identifier_value, a.profile, c.held_at, c.hold
+		FROM challenges c JOIN authorizations a ON a.id = c.authz_id JOIN accounts ac ON ac.id = a.account_id
+		WHERE c.hold IS NOT NULL AND c.status = 'processing' AND a.status = 'pending' AND c.id > $1
+		ORDER BY c.id LIMIT $2`, afterID, limit)
 }

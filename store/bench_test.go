@@ -78,7 +78,7 @@ func issue(b *testing.B, ctx context.Context, s store.Backend, accountID, i int6
 	if err == nil {
 		b.Fatal("found an order for a new name")
 	}
-	if _, err := s.FindReusableAuthz(ctx, accountID, name, []string{acme.StatusValid}, now); err == nil {
+	if _, err := s.FindReusableAuthz(ctx, accountID, name, "ov", []string{acme.StatusValid}, now); err == nil {
 		b.Fatal("found an authorization for a new name")
 	}
 	az := &acme.Authorization{AccountID: accountID, Identifier: acme.Identifier{Type: "dns", Value: name}, Expires: now.Add(time.Hour),

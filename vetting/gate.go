@@ -31,10 +31,12 @@ type GateInput struct {
 type GateResult struct {
 	// Held: officers must first decide Cases; Reason says what is awaited.
 	Held bool
-	// Rejected: an officer refused; Reason is the officer's reason.
-	Rejected bool
-	Reason   string
-	Cases    []int64
+	// Rejected: an officer refused; Reason is the officer's reason and
+	// RejectedKind the kind of the rejected case (CaseIdentity, ...).
+	Rejected     bool
+	RejectedKind string
+	Reason       string
+	Cases        []int64
 }
 
 // Gate decides whether an organization may have a name at a profile
@@ -136,7 +138,7 @@ func (s *Service) question(ctx context.Context, res *GateResult, c Case) (string
 		return fmt.Sprintf("case %d open since %s", latest.ID, latest.OpenedAt.Format(time.DateOnly)), nil
 	case err == nil && latest.Status == CaseRejected:
 		if !res.Rejected {
-			res.Rejected, res.Reason = true, latest.DecisionNote
+			res.Rejected, res.RejectedKind, res.Reason = true, latest.Kind, latest.DecisionNote
 		}
 		res.Cases = append(res.Cases, latest.ID)
 		return "", nil

@@ -82,6 +82,9 @@ func acmePolicy(cfg *config.Config) acme.Policy {
 		NonceLifetime:     cfg.ACME.NonceLifetime.Duration,
 		ProcessingTimeout: cfg.ACME.ProcessingTimeout.Duration,
 		ValidationTimeout: cfg.Validation.Timeout.Duration,
+		HoldRetryAfter:    cfg.Vetting.HoldRetryAfter.Duration,
+		HoldRecheck:       cfg.Vetting.HoldRecheck.Duration,
+		HoldContact:       cfg.Vetting.Contact,
 	}
 }
 

@@ -23,22 +23,24 @@ func testAuthorizations(t *testing.T, b store.Backend) {
 			name     string
 			account  int64
 			dnsName  string
+			profile  string
 			statuses []string
 			at       time.Time
 			want     int64 // 0: not found
 		}{
-			{"newest pending", acct.ID, "reuse.example.com", pendingOrValid, t0, newest.ID},
-			{"status not wanted", acct.ID, "reuse.example.com", []string{acme.StatusValid}, t0, 0},
-			{"no statuses", acct.ID, "reuse.example.com", nil, t0, 0},
-			{"expired", acct.ID, "reuse.example.com", pendingOrValid, newest.Expires, 0},
-			{"other name", acct.ID, "other.example.com", pendingOrValid, t0, 0},
-			{"other account", other.ID, "reuse.example.com", pendingOrValid, t0, 0},
-			{"deactivated", acct.ID, "dead.example.com", pendingOrValid, t0, 0},
-			{"deactivated wanted", acct.ID, "dead.example.com", []string{acme.StatusDeactivated}, t0, dead[0].ID},
+			{"newest pending", acct.ID, "reuse.example.com", "ov", pendingOrValid, t0, newest.ID},
+			{"status not wanted", acct.ID, "reuse.example.com", "ov", []string{acme.StatusValid}, t0, 0},
+			{"no statuses", acct.ID, "reuse.example.com", "ov", nil, t0, 0},
+			{"expired", acct.ID, "reuse.example.com", "ov", pendingOrValid, newest.Expires, 0},
+			{"other name", acct.ID, "other.example.com", "ov", pendingOrValid, t0, 0},
+			{"other account", other.ID, "reuse.example.com", "ov", pendingOrValid, t0, 0},
+			{"deactivated", acct.ID, "dead.example.com", "ov", pendingOrValid, t0, 0},
+			{"deactivated wanted", acct.ID, "dead.example.com", "ov", []string{acme.StatusDeactivated}, t0, dead[0].ID},
+			{"other profile", acct.ID, "reuse.example.com", "ev", pendingOrValid, t0, 0},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				got, err := b.FindReusableAuthz(ctx(t), tt.account, tt.dnsName, tt.statuses, tt.at)
+				got, err := b.FindReusableAuthz(ctx(t), tt.account, tt.dnsName, tt.profile, tt.statuses, tt.at)
 				if tt.want == 0 {
 					wantErr(t, "FindReusableAuthz", err, acme.ErrNotFound)
 					return
@@ -73,7 +75,7 @@ func testAuthorizations(t *testing.T, b store.Backend) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				got, err := b.FindReusableAuthz(ctx(t), acct.ID, "valid-reuse.example.com", valid, tt.at)
+				got, err := b.FindReusableAuthz(ctx(t), acct.ID, "valid-reuse.example.com", "ov", valid, tt.at)
 				if !tt.want {
 					wantErr(t, "FindReusableAuthz", err, acme.ErrNotFound)
 					return
