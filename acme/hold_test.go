@@ -214,8 +214,8 @@ func testVettingHold(t *testing.T, backend string) {
 	if err != nil || renewal.Status != acme.StatusReady {
 		t.Fatalf("renewal: got %+v, %v; want ready without a challenge", renewal, err)
 	}
-	if n := len(openCases(t, e)); n != 0 {
-		t.Errorf("renewal opened %d cases, want none", n)
+	if open := openCases(t, e); len(open) != 0 {
+		t.Errorf("renewal opened %d cases, want none: %+v", len(open), *open[0])
 	}
 }
 

@@ -141,7 +141,14 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 	default:
 		t.Fatalf("unknown backend %q", backend)
 	}
-	args := append([]string{"serve", "--dev",
+	// Held authorizations are re-checked and polled every second, so that
+	// clients give up on a hold within a test's patience (certbot after
+	// about 30 polls, lego after about 100 s).
+	cfg := filepath.Join(k.dataDir, "kakuin.json")
+	if err := os.WriteFile(cfg, []byte(`{"vetting": {"hold_retry_after": "1s", "hold_recheck": "1s", "contact": "vetting@kakuin.example.jp"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"serve", "--dev", "--config", cfg,
 		"--data", k.dataDir,
 		"--listen", k.listen,
 		"--http-listen", k.httpListen,
@@ -290,15 +297,25 @@ var org = struct{ Name, Country, Province, Locality string }{
 	"Kakuin Example KK", "JP", "Tokyo", "Chiyoda-ku",
 }
 
-// newEAB creates an organization, a contract and an EAB credential with the
-// operator CLI, exactly as the README tells an operator to.
+// newEAB creates an organization, vets its identity (OV) and its use of
+// example.jp, and creates a contract and an EAB credential, with the
+// operator CLI, exactly as the README tells an operator and officers to.
 func (k *kakuin) newEAB() eab {
+	k.t.Helper()
+	return k.newEABVetted(true)
+}
+
+// newEABVetted is newEAB, leaving the organization unvetted unless vet.
+func (k *kakuin) newEABVetted(vet bool) eab {
 	k.t.Helper()
 	o := k.cli("org", "create", "--name", org.Name, "--country", org.Country,
 		"--province", org.Province, "--locality", org.Locality)
 	id, ok := o["id"].(float64)
 	if !ok {
 		k.t.Fatalf("org create: no numeric id in %v", o)
+	}
+	if vet {
+		k.vetOrg(int64(id), "ov", testDomain)
 	}
 	c := k.cli("contract", "create", "--org", strconv.FormatInt(int64(id), 10), "--plan", "per-certificate")
 	code, _ := c["code"].(string)

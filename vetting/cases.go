@@ -199,10 +199,8 @@ func (s *Service) Approve(ctx context.Context, caseID int64, officer, note, owne
 	now := s.now()
 	g := Grant{Kind: c.Kind, OrganizationID: c.OrganizationID, Level: c.Level, Domain: c.Subject, OwnerConsent: ownerConsent, At: now}
 	switch c.Kind {
-	case CaseIdentity:
-		g.Expires = now.Add(IdentityValidity)
-	case CaseDomain:
-		g.Expires = now.Add(DomainApprovalValidity)
+	case CaseIdentity, CaseDomain:
+		g.Expires = now.Add(grantValidity(c.Kind))
 	default:
 		g.Kind = ""
 	}

@@ -61,10 +61,10 @@ func (s *Service) Gate(ctx context.Context, in GateInput) (*GateResult, error) {
 	now := s.now()
 	res := &GateResult{}
 	var reasons []string
-	ask := func(c Case, what string) error {
-		why, err := s.question(ctx, res, c)
-		if err == nil && why != "" {
-			reasons = append(reasons, what+": "+why)
+	ask := func(c Case) error {
+		open, err := s.question(ctx, res, c)
+		if err == nil && open != nil {
+			reasons = append(reasons, fmt.Sprintf("%s (case %d, open since %s)", c.Reason, open.ID, open.OpenedAt.Format(time.DateOnly)))
 		}
 		return err
 	}
@@ -82,8 +82,7 @@ func (s *Service) Gate(ctx context.Context, in GateInput) (*GateResult, error) {
 		if err == nil {
 			reason = fmt.Sprintf("%s identity data of %s expired on %s", levelName, o.Name, id.ExpiresAt.Format(time.DateOnly))
 		}
-		if err := ask(Case{Kind: CaseIdentity, OrganizationID: o.ID, Level: in.Profile, Reason: reason},
-			levelName+" identity of "+o.Name); err != nil {
+		if err := ask(Case{Kind: CaseIdentity, OrganizationID: o.ID, Level: in.Profile, Reason: reason}); err != nil {
 			return nil, err
 		}
 	default:
@@ -100,8 +99,7 @@ func (s *Service) Gate(ctx context.Context, in GateInput) (*GateResult, error) {
 		}
 	case err == nil || errors.Is(err, ErrNotFound):
 		if err := ask(Case{Kind: CaseDomain, OrganizationID: o.ID, Level: ProfileOV, Subject: domain,
-			Reason: fmt.Sprintf("%s requested %s: the domain is not yet approved for it", o.Name, in.Name)},
-			"use of "+domain+" by "+o.Name); err != nil {
+			Reason: fmt.Sprintf("use of %s by %s not yet approved", domain, o.Name)}); err != nil {
 			return nil, err
 		}
 	default:
@@ -115,7 +113,7 @@ func (s *Service) Gate(ctx context.Context, in GateInput) (*GateResult, error) {
 		}
 		if latest == nil || latest.Status != CaseApproved {
 			if err := ask(Case{Kind: CaseHighRisk, OrganizationID: o.ID, Level: ProfileOV, Subject: in.Name,
-				Reason: in.Name + " is on the high-risk list"}, in.Name+" (high-risk name)"); err != nil {
+				Reason: in.Name + " is on the high-risk list and needs an officer's review"}); err != nil {
 				return nil, err
 			}
 		}
@@ -129,28 +127,40 @@ func (s *Service) Gate(ctx context.Context, in GateInput) (*GateResult, error) {
 
 // question settles one question for res: its latest case open holds on
 // it, rejected rejects with the officer's reason, and none (or an approval
-// that has aged out) opens a case to hold on. It returns what is awaited.
-func (s *Service) question(ctx context.Context, res *GateResult, c Case) (string, error) {
+// that has aged out) opens a case to hold on. It returns the case held on,
+// or nil.
+func (s *Service) question(ctx context.Context, res *GateResult, c Case) (*Case, error) {
 	latest, err := s.cases.LatestCase(ctx, c.Kind, c.OrganizationID, c.Level, c.Subject)
 	switch {
 	case err == nil && latest.Status == CaseOpen:
 		res.Cases = append(res.Cases, latest.ID)
-		return fmt.Sprintf("case %d open since %s", latest.ID, latest.OpenedAt.Format(time.DateOnly)), nil
+		return latest, nil
+	case err == nil && latest.Status == CaseApproved && latest.DecidedAt != nil && s.now().Before(latest.DecidedAt.Add(grantValidity(c.Kind))):
+		// Approved after the caller read the grant: nothing to wait for.
+		return nil, nil
 	case err == nil && latest.Status == CaseRejected:
 		if !res.Rejected {
 			res.Rejected, res.RejectedKind, res.Reason = true, latest.Kind, latest.DecisionNote
 		}
 		res.Cases = append(res.Cases, latest.ID)
-		return "", nil
+		return nil, nil
 	case err != nil && !errors.Is(err, ErrNotFound):
-		return "", fmt.Errorf("vetting: gate: %w", err)
+		return nil, fmt.Errorf("vetting: gate: %w", err)
 	}
 	open, err := s.openCase(ctx, c)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	res.Cases = append(res.Cases, open.ID)
-	return fmt.Sprintf("case %d opened", open.ID), nil
+	return open, nil
+}
+
+// grantValidity is how long what an approved case of kind grants lasts.
+func grantValidity(kind string) time.Duration {
+	if kind == CaseIdentity {
+		return IdentityValidity
+	}
+	return DomainApprovalValidity
 }
 
 // openCase opens c (or joins the case open for its question) on behalf of

@@ -26,6 +26,7 @@ type kakuinServer struct {
 	bin, data    string
 	directoryURL string
 	tls          *tls.Config
+	officers     sync.Once // the vetting officers are added once
 }
 
 // lockedBuffer collects a process's output for a test's logs.
@@ -137,11 +138,32 @@ func (k *kakuinServer) cli(t *testing.T, args ...string) map[string]any {
 	return v
 }
 
-// newEAB creates an organization, a contract and an EAB credential.
+// vet approves the organization's OV identity and its use of the bench
+// names' registered domain, as officers do with the CLI, so that the
+// vetting gate lets the benchmark's orders through.
+func (k *kakuinServer) vet(t *testing.T, org string) {
+	t.Helper()
+	k.officers.Do(func() {
+		k.cli(t, "officer", "add", "sato", "--role", "specialist")
+		k.cli(t, "officer", "add", "tanaka", "--role", "approver")
+	})
+	for _, c := range [][]string{{"--kind", "identity", "--level", "ov"}, {"--kind", "domain", "--subject", "example.jp"}} {
+		opened := k.cli(t, append([]string{"vet", "open", "--org", org, "--officer", "sato", "--reason", "bench"}, c...)...)
+		id := strconv.Itoa(int(opened["id"].(float64)))
+		for _, item := range opened["required"].([]any) {
+			k.cli(t, "vet", "evidence", id, "--officer", "sato", "--item", item.(string), "--note", "bench")
+		}
+		k.cli(t, "vet", "approve", id, "--officer", "tanaka")
+	}
+}
+
+// newEAB creates an organization, vets it, and creates a contract and an
+// EAB credential.
 func (k *kakuinServer) newEAB(t *testing.T) (kid, hmac string) {
 	t.Helper()
 	org := k.cli(t, "org", "create", "--name", "Bench KK", "--country", "JP", "--province", "Tokyo", "--locality", "Chiyoda-ku")
 	id, _ := org["id"].(float64)
+	k.vet(t, strconv.Itoa(int(id)))
 	contract := k.cli(t, "contract", "create", "--org", strconv.Itoa(int(id)), "--plan", "monthly", "--slots", "1000")
 	code, _ := contract["code"].(string)
 	eab := k.cli(t, "eab", "create", "--contract", code)
