@@ -107,6 +107,10 @@ func printBanner(w io.Writer, cfg *config.Config, trustPEM string) {
 		fmt.Fprintf(&b, "then on the web server:\n")
 		fmt.Fprintf(&b, "  REQUESTS_CA_BUNDLE=%s certbot certonly --standalone --server %s \\\n", trustPEM, dir)
 		fmt.Fprintf(&b, "    --eab-kid KID --eab-hmac-key=HMAC --agree-tos --register-unsafely-without-email -d www.example.jp\n")
+		fmt.Fprintf(&b, "The order waits until vetting officers approve the organization and its domain:\n")
+		fmt.Fprintf(&b, "  kakuin officer add %s NAME --role approver; kakuin vet list %s; kakuin vet show %s CASE\n", data, data, data)
+		fmt.Fprintf(&b, "  kakuin vet evidence %s CASE --officer NAME --item ITEM --note TEXT; kakuin vet approve %s CASE --officer OTHER\n", data, data)
+		fmt.Fprintf(&b, "and the same certbot command then obtains the certificate.\n")
 	}
 	io.WriteString(w, b.String())
 }
