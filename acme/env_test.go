@@ -211,7 +211,9 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 // newContract creates another active contract of the test organization.
 func (e *testEnv) newContract(t testing.TB) *vetting.Contract {
 	t.Helper()
-	c, err := e.vet.CreateContract(context.Background(), vetting.ContractInput{OrganizationID: e.org.ID}, "test")
+	// Licenses enough for every name set a test orders; plans_test.go
+	// checks the limits.
+	c, err := e.vet.CreateContract(context.Background(), vetting.ContractInput{OrganizationID: e.org.ID, Slots: 1000}, "test")
 	if err != nil {
 		t.Fatalf("CreateContract: %v", err)
 	}

@@ -23,8 +23,9 @@ type finalizeRequest struct {
 
 // finalize implements RFC 8555 §7.4 synchronously: the order must be
 // ready; the CSR must be well signed, carry a key the CA certifies that is
-// not the account key, and name exactly the order's DNS names; then the
-// order turns processing, the certificate is signed with the subject taken
+// not the account key, and name exactly the order's DNS names; the
+// contract's plan must still have room for the name set; then the order
+// turns processing, the certificate is signed with the subject taken
 // from the contract's vetted organization (never from the CSR), stored, and
 // the order turns valid in the same answer. A failure after the order
 // became processing makes it invalid with a serverInternal problem; it
@@ -60,6 +61,11 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	}
 	contract, err := s.activeContract(ctx, acct)
 	if err != nil {
+		return err
+	}
+	// Again at finalize: another order may have taken the last slot since
+	// this one was created.
+	if err := s.checkPlan(ctx, contract, o.Names, s.clock()); err != nil {
 		return err
 	}
 	org, err := s.vetting.Organization(ctx, contract.OrganizationID)

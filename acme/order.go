@@ -156,6 +156,9 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 		return internal(err)
 	}
 
+	if err := s.checkPlan(ctx, contract, names, now); err != nil {
+		return err
+	}
 	o := &Order{
 		AccountID:    acct.ID,
 		StoredStatus: StatusPending,
@@ -219,6 +222,21 @@ func (s *Server) gateReuse(ctx context.Context, acct *Account, profile, name str
 		return false, rejection(res)
 	}
 	return !res.Held, nil
+}
+
+// checkPlan refuses names the contract's plan has no room for (a monthly
+// plan's slots, or a license plan's licenses, all held by other name
+// sets); renewals and reissues of a name set it holds always pass.
+func (s *Server) checkPlan(ctx context.Context, c *vetting.Contract, names []string, now time.Time) error {
+	var activeAt *time.Time
+	if !vetting.PlanCountsAll(c) {
+		activeAt = &now
+	}
+	held, err := s.store.ContractNameSets(ctx, c.Code, activeAt)
+	if err != nil {
+		return internal(err)
+	}
+	return vetting.CheckPlan(c, names, held)
 }
 
 // activeContract returns the account's contract if it is active and allows

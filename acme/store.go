@@ -170,6 +170,11 @@ type Store interface {
 	CompleteOrder(ctx context.Context, orderID int64, cert *Certificate) error
 
 	GetCertificate(ctx context.Context, serial string) (*Certificate, error)
+	// ContractNameSets returns the distinct name sets (each sorted, as
+	// Order.Names) the contract's accounts hold certificates for: every
+	// one ever issued when activeAt is nil, else only those with a
+	// certificate unrevoked and unexpired at *activeAt.
+	ContractNameSets(ctx context.Context, contractCode string, activeAt *time.Time) ([][]string, error)
 	// IsKeyBlocked reports whether the public key with the hex SHA-256
 	// SubjectPublicKeyInfo hash was blocked by a keyCompromise revocation.
 	IsKeyBlocked(ctx context.Context, keyHash string) (bool, error)

@@ -317,7 +317,7 @@ func (k *kakuin) newEABVetted(vet bool) eab {
 	if vet {
 		k.vetOrg(int64(id), "ov", testDomain)
 	}
-	c := k.cli("contract", "create", "--org", strconv.FormatInt(int64(id), 10), "--plan", "per-certificate")
+	c := k.cli("contract", "create", "--org", strconv.FormatInt(int64(id), 10), "--plan", "per-certificate", "--slots", "100")
 	code, _ := c["code"].(string)
 	if len(code) != 10 {
 		k.t.Fatalf("contract create: code %q is not 10 digits", code)

@@ -138,3 +138,29 @@ func (s *core) GetCertificate(ctx context.Context, serial string) (*acme.Certifi
 	}
 	return &c, nil
 }
+
+// ContractNameSets returns the distinct name sets of the certificates of
+// the contract's accounts, all of them or only those in use at *activeAt.
+func (s *core) ContractNameSets(ctx context.Context, contractCode string, activeAt *time.Time) ([][]string, error) {
+	q := `SELECT DISTINCT o.names FROM certificates c JOIN orders o ON o.id = c.order_id JOIN accounts a ON a.id = c.account_id
+		WHERE a.contract_code = $1`
+	args := []any{contractCode}
+	if activeAt != nil {
+		q += ` AND c.revoked_at IS NULL AND c.not_after > $2`
+		args = append(args, norm(*activeAt))
+	}
+	texts, err := queryAll(ctx, s.db.reader(), "name sets", func(r row) (*string, error) {
+		var names string
+		return &names, r.Scan(&names)
+	}, q+` ORDER BY o.names`, args...)
+	if err != nil {
+		return nil, err
+	}
+	sets := make([][]string, len(texts))
+	for i, t := range texts {
+		if sets[i], err = fromJSONText[string](*t, "order names"); err != nil {
+			return nil, err
+		}
+	}
+	return sets, nil
+}

@@ -1,0 +1,94 @@
+package acme_test
+
+import (
+	"context"
+	"crypto/elliptic"
+	"errors"
+	"strings"
+	"testing"
+
+	xacme "golang.org/x/crypto/acme"
+
+	"github.com/kakuin/kakuin/vetting"
+)
+
+// planClient registers an account on a new contract of the plan.
+func (e *testEnv) planClient(t *testing.T, plan string, slots int) *xacme.Client {
+	t.Helper()
+	c, err := e.vet.CreateContract(context.Background(), vetting.ContractInput{OrganizationID: e.org.ID, Plan: plan, Slots: slots}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.registerWith(t, nil, e.newEAB(t, c))
+}
+
+// wantPlanRefusal checks that err is the plan's refusal naming the held
+// name sets.
+func wantPlanRefusal(t *testing.T, what string, err error, detail ...string) {
+	t.Helper()
+	var ae *xacme.Error
+	if !errors.As(err, &ae) || ae.ProblemType != "urn:ietf:params:acme:error:unauthorized" || ae.StatusCode != 403 {
+		t.Fatalf("%s: got %v, want a 403 unauthorized problem", what, err)
+	}
+	for _, d := range detail {
+		if !strings.Contains(ae.Detail, d) {
+			t.Errorf("%s: detail %q lacks %q", what, ae.Detail, d)
+		}
+	}
+}
+
+func TestMonthlyPlan(t *testing.T) { forEachBackend(t, testMonthlyPlan) }
+
+// testMonthlyPlan is the acceptance of the monthly plan with N=2: two name
+// sets issue, a third is refused with the plan's state, a renewal of the
+// first takes no slot, and once the second is revoked the third issues.
+func testMonthlyPlan(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
+	ctx := context.Background()
+	c := e.planClient(t, vetting.PlanMonthly, 2)
+	first, _, _ := e.issue(t, c, "http-01", "a.plan.example.jp", "www.a.plan.example.jp")
+	second, _, _ := e.issue(t, c, "http-01", "b.plan.example.jp")
+
+	_, err := c.AuthorizeOrder(ctx, xacme.DomainIDs("c.plan.example.jp"))
+	wantPlanRefusal(t, "third name set", err, "monthly plan is full", "2 of 2", "[a.plan.example.jp, www.a.plan.example.jp]", "[b.plan.example.jp]")
+
+	renewed, _, _ := e.issue(t, c, "http-01", "www.a.plan.example.jp", "a.plan.example.jp")
+	if string(renewed[0]) == string(first[0]) {
+		t.Error("renewal returned the same certificate")
+	}
+	if err := c.RevokeCert(ctx, nil, second[0], xacme.CRLReasonCessationOfOperation); err != nil {
+		t.Fatalf("RevokeCert: %v", err)
+	}
+	e.issue(t, c, "http-01", "c.plan.example.jp")
+}
+
+func TestLicensePlan(t *testing.T) { forEachBackend(t, testLicensePlan) }
+
+// testLicensePlan: a license is a name set's for the contract's term, so
+// revoking its certificate frees nothing, while reissuing it takes nothing.
+func testLicensePlan(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
+	ctx := context.Background()
+	c := e.planClient(t, vetting.PlanPerCertificate, 1)
+	chain, _, _ := e.issue(t, c, "dns-01", "one.license.example.jp")
+	_, err := c.AuthorizeOrder(ctx, xacme.DomainIDs("two.license.example.jp"))
+	wantPlanRefusal(t, "second name set", err, "used all 1 of its licenses", "[one.license.example.jp]")
+	if err := c.RevokeCert(ctx, nil, chain[0], xacme.CRLReasonSuperseded); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AuthorizeOrder(ctx, xacme.DomainIDs("two.license.example.jp"))
+	wantPlanRefusal(t, "second name set after revoking the first", err, "used all 1 of its licenses")
+	e.issue(t, c, "dns-01", "one.license.example.jp")
+}
+
+// TestPlanCheckedAtFinalize: an order created while the plan had room is
+// refused at finalize once another name set has taken the last slot.
+func TestPlanCheckedAtFinalize(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	c := e.planClient(t, vetting.PlanMonthly, 1)
+	waiting := e.authorize(t, c, "http-01", "late.plan.example.jp")
+	e.issue(t, c, "http-01", "early.plan.example.jp")
+	_, _, err := c.CreateOrderCert(ctx, waiting.FinalizeURL, newCSR(t, newECKey(t, elliptic.P256()), "late.plan.example.jp"), true)
+	wantPlanRefusal(t, "finalize after the slot was taken", err, "monthly plan is full", "[early.plan.example.jp]")
+}
