@@ -60,6 +60,22 @@ func testMonthlyPlan(t *testing.T, backend string) {
 		t.Fatalf("RevokeCert: %v", err)
 	}
 	e.issue(t, c, "http-01", "c.plan.example.jp")
+
+	// What invoicing sees: four certificates, the second revoked, and this
+	// month's slots.
+	code := e.accountOf(t, c).ContractCode
+	certs, err := e.store.ContractCertificates(ctx, code)
+	if err != nil || len(certs) != 4 || certs[1].RevokedAt == nil || strings.Join(certs[0].Names, " ") != "a.plan.example.jp www.a.plan.example.jp" {
+		t.Fatalf("ContractCertificates: got %+v, %v; want the 4 certificates in order, the second revoked", certs, err)
+	}
+	contract, err := e.vet.Contract(ctx, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage := vetting.BuildUsage(contract, e.now(), certs)
+	if today := usage.Days[e.now().UTC().Day()-1]; len(usage.Issuances) != 4 || today.Slots != 3 {
+		t.Errorf("usage: got %d issuances and %d slots today, want 4 and 3 (a, b until its revocation, c)", len(usage.Issuances), today.Slots)
+	}
 }
 
 func TestLicensePlan(t *testing.T) { forEachBackend(t, testLicensePlan) }

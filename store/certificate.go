@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kakuin/kakuin/acme"
+	"github.com/kakuin/kakuin/vetting"
 	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/ocsp"
 )
@@ -163,4 +164,30 @@ func (s *core) ContractNameSets(ctx context.Context, contractCode string, active
 		}
 	}
 	return sets, nil
+}
+
+// ContractCertificates returns every certificate the contract's accounts
+// were issued, with its order's names, oldest first: what usage reports
+// (vetting.BuildUsage) are made from.
+func (s *core) ContractCertificates(ctx context.Context, contractCode string) ([]vetting.IssuedCertificate, error) {
+	rows, err := queryAll(ctx, s.db.reader(), "contract certificates", func(r row) (*vetting.IssuedCertificate, error) {
+		var c vetting.IssuedCertificate
+		var names string
+		if err := r.Scan(&c.Serial, &names, &c.IssuedAt, &c.NotBefore, &c.NotAfter, &c.RevokedAt); err != nil {
+			return nil, err
+		}
+		var err error
+		c.Names, err = fromJSONText[string](names, "order names")
+		return &c, err
+	}, `SELECT c.serial, o.names, c.created_at, c.not_before, c.not_after, c.revoked_at
+		FROM certificates c JOIN orders o ON o.id = c.order_id JOIN accounts a ON a.id = c.account_id
+		WHERE a.contract_code = $1 ORDER BY c.created_at, c.serial`, contractCode)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]vetting.IssuedCertificate, len(rows))
+	for i, r := range rows {
+		out[i] = *r
+	}
+	return out, nil
 }

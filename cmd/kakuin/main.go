@@ -52,6 +52,7 @@ var commands = map[string]command{
 	"bench":    {"load-test an ACME server with the full issuance flow", runBench},
 	"officer":  {"manage vetting officers (add, list)", runOfficer},
 	"vet":      {"work vetting cases: list, show, evidence, approve, reject", runVet},
+	"usage":    {"usage of a contract in a month, for invoicing (csv or json)", runUsage},
 	"audit":    {"verify the audit log's hash chain (detects edited, deleted or added events)", runAudit},
 }
 
