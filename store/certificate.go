@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/kakuin/kakuin/acme"
-	"github.com/kakuin/kakuin/vetting"
 	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/ocsp"
+	"github.com/kakuin/kakuin/vetting"
 )
 
 // maxSerialHex is the longest serial: 20 octets (RFC 5280 §4.1.2.2).

@@ -12,7 +12,7 @@ func TestBuildUsage(t *testing.T) {
 	certs := []IssuedCertificate{
 		{Serial: "01", Names: a, IssuedAt: day(1, 0).AddDate(0, -2, 0), NotAfter: day(1, 0).AddDate(0, 4, 0)}, // issued in September
 		{Serial: "02", Names: b, IssuedAt: day(5, 9), NotAfter: day(5, 9).AddDate(0, 6, 0), RevokedAt: &revoked},
-		{Serial: "03", Names: a, IssuedAt: day(20, 9), NotAfter: day(20, 9).AddDate(0, 6, 0)}, // renewal of a
+		{Serial: "03", Names: a, IssuedAt: day(20, 9), NotAfter: day(20, 9).AddDate(0, 6, 0)},                                       // renewal of a
 		{Serial: "04", Names: []string{"c.example.jp"}, IssuedAt: day(1, 0).AddDate(0, 1, 0), NotAfter: day(1, 0).AddDate(0, 7, 0)}, // December
 	}
 	month := day(1, 0)
