@@ -138,6 +138,16 @@ func (s *core) GetEABCredential(ctx context.Context, kid string) (*vetting.EABCr
 	return &e, nil
 }
 
+// ListEABCredentials returns the contract's credentials, oldest first,
+// without their HMAC keys.
+func (s *core) ListEABCredentials(ctx context.Context, contractCode string) ([]*vetting.EABCredential, error) {
+	return queryAll(ctx, s.db.reader(), "eab credentials", func(r row) (*vetting.EABCredential, error) {
+		var e vetting.EABCredential
+		return &e, r.Scan(&e.KeyID, &e.ContractCode, &e.Status, &e.CreatedAt, &e.RevokedAt)
+	}, `SELECT key_id, contract_code, status, created_at, revoked_at FROM eab_credentials
+		WHERE contract_code = $1 ORDER BY created_at, key_id`, contractCode)
+}
+
 // RevokeEABCredential sets an active credential revoked at at and appends
 // the audit event (subject: the kid) in one transaction;
 // vetting.ErrNotFound if there is none, vetting.ErrInactive if it is

@@ -155,3 +155,20 @@ func plausibleKeyID(kid string) bool {
 	}
 	return true
 }
+
+// EABCredentials lists a contract's credentials, oldest first, without
+// their HMAC keys (shown only when created). A malformed code wraps
+// ErrInvalid, an unknown contract ErrNotFound.
+func (s *Service) EABCredentials(ctx context.Context, contractCode string) ([]*EABCredential, error) {
+	if _, err := s.Contract(ctx, contractCode); err != nil {
+		return nil, err
+	}
+	creds, err := s.store.ListEABCredentials(ctx, contractCode)
+	if err != nil {
+		return nil, fmt.Errorf("vetting: EAB credentials of contract %s: %w", contractCode, err)
+	}
+	for _, c := range creds {
+		c.HMACKey = nil
+	}
+	return creds, nil
+}

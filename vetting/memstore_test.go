@@ -168,6 +168,19 @@ func (m *memStore) CreateEABCredential(_ context.Context, e *EABCredential, audi
 	return nil
 }
 
+func (m *memStore) ListEABCredentials(_ context.Context, code string) ([]*EABCredential, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*EABCredential
+	for _, c := range m.creds {
+		if c.ContractCode == code {
+			out = append(out, &c)
+		}
+	}
+	slices.SortFunc(out, func(a, b *EABCredential) int { return strings.Compare(a.KeyID, b.KeyID) })
+	return out, nil
+}
+
 func (m *memStore) GetEABCredential(_ context.Context, kid string) (*EABCredential, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -151,6 +151,9 @@ type Store interface {
 	// CreateEABCredential inserts e; ErrDuplicate if the kid is taken.
 	CreateEABCredential(ctx context.Context, e *EABCredential, audit *AuditEvent) error
 	GetEABCredential(ctx context.Context, kid string) (*EABCredential, error)
+	// ListEABCredentials returns the contract's credentials, oldest first,
+	// without their HMAC keys.
+	ListEABCredentials(ctx context.Context, contractCode string) ([]*EABCredential, error)
 	// RevokeEABCredential sets an active credential revoked at the time;
 	// ErrNotFound if there is none, ErrInactive if already revoked.
 	RevokeEABCredential(ctx context.Context, kid string, at time.Time, audit *AuditEvent) error

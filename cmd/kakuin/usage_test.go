@@ -29,3 +29,27 @@ func TestUsage(t *testing.T) {
 		t.Errorf("usage JSON: got %v, want 28 days of a monthly plan limited to 2", j)
 	}
 }
+
+// TestEABList lists a contract's credentials: key ids and statuses, never
+// the HMAC keys.
+func TestEABList(t *testing.T) {
+	db := newTestDB(t, "sqlite")
+	mustCLI(t, db.args("migrate")...)
+	org := jsonString(oneJSON(t, mustCLI(t, db.args("org", "create", "--name", "Example KK", "--country", "JP",
+		"--province", "Tokyo", "--locality", "Chiyoda-ku", "--json")...).stdout)["id"])
+	code := jsonString(oneJSON(t, mustCLI(t, db.args("contract", "create", "--org", org, "--json")...).stdout)["code"])
+	first := oneJSON(t, mustCLI(t, db.args("eab", "create", "--contract", code, "--json")...).stdout)
+	second := oneJSON(t, mustCLI(t, db.args("eab", "create", "--contract", code, "--json")...).stdout)
+	mustCLI(t, db.args("eab", "revoke", jsonString(second["kid"]))...)
+	out := mustCLI(t, db.args("eab", "list", "--contract", code)...).stdout
+	for _, want := range []string{jsonString(first["kid"]) + "\tactive", jsonString(second["kid"]) + "\trevoked"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("eab list: got %q, want a line with %q", out, want)
+		}
+	}
+	for _, secret := range []string{jsonString(first["hmac"]), jsonString(second["hmac"])} {
+		if strings.Contains(out, secret) {
+			t.Errorf("eab list shows an HMAC key: %q", out)
+		}
+	}
+}

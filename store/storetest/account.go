@@ -140,6 +140,21 @@ func testEAB(t *testing.T, b store.Backend) {
 	revoked := credential(t, b, active.Code)
 	wantErr(t, "RevokeEABCredential", b.RevokeEABCredential(ctx(t), revoked.KeyID, t0, event("eab.revoke")), nil)
 
+	t.Run("list", func(t *testing.T) {
+		code := contract(t, b, vetting.ContractActive).Code
+		first, second := credential(t, b, code), credential(t, b, code)
+		wantErr(t, "RevokeEABCredential", b.RevokeEABCredential(ctx(t), second.KeyID, t0, event("eab.revoke")), nil)
+		got, err := b.ListEABCredentials(ctx(t), code)
+		wantErr(t, "ListEABCredentials", err, nil)
+		if len(got) != 2 || got[0].KeyID != first.KeyID || got[1].Status != vetting.CredentialRevoked || got[1].RevokedAt == nil ||
+			got[0].HMACKey != nil || got[1].HMACKey != nil {
+			t.Errorf("ListEABCredentials: got %+v, want both credentials, oldest first, the second revoked, no HMAC key", got)
+		}
+		none, err := b.ListEABCredentials(ctx(t), "9999999999")
+		wantErr(t, "ListEABCredentials(unknown)", err, nil)
+		equal(t, "credentials of an unknown contract", len(none), 0)
+	})
+
 	tests := []struct {
 		name        string
 		kid         string
