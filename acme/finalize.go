@@ -63,9 +63,10 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Again at finalize: another order may have taken the last slot since
-	// this one was created.
-	if err := s.checkPlan(ctx, contract, o.Names, s.clock()); err != nil {
+	// Again at finalize: another order may have taken the last slot, or
+	// been the one reissue allowed, since this one was created.
+	replaced, err := s.checkLifecycle(ctx, contract, o.Profile, o.Names, s.clock())
+	if err != nil {
 		return err
 	}
 	org, err := s.vetting.Organization(ctx, contract.OrganizationID)
@@ -123,10 +124,29 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.log.InfoContext(ctx, "acme certificate issued", "account", acct.ID, "order", o.ID,
 		"serial", issued.Serial, "issuer", issued.IssuerID, "profile", o.Profile)
+	s.revokeReplaced(ictx, o.ID, replaced)
 	o.StoredStatus = StatusValid
 	o.CertSerial = issued.Serial
 	return s.writeOrder(w, http.StatusOK, o, authzs)
 }
+
+// revokeReplaced revokes, as superseded, the certificates a reissue
+// replaced (vetting.CheckReissue), now that the new one is issued. A
+// failure is logged: the new certificate stands, and the old ones can be
+// revoked with kakuin revoke.
+func (s *Server) revokeReplaced(ctx context.Context, orderID int64, serials []string) {
+	for _, serial := range serials {
+		err := s.revoker.Revoke(ctx, serial, reasonSuperseded, fmt.Sprintf("acme:reissue/order/%d", orderID))
+		if err != nil && !errors.Is(err, ErrAlreadyRevoked) {
+			s.log.ErrorContext(ctx, "acme: revoke the certificate a reissue replaced", "order", orderID, "serial", serial, "err", err)
+			continue
+		}
+		s.log.InfoContext(ctx, "acme reissue: replaced certificate revoked", "order", orderID, "serial", serial)
+	}
+}
+
+// reasonSuperseded is RFC 5280's CRLReason superseded.
+const reasonSuperseded = 4
 
 // finalizeConflict explains a BeginFinalize that refused the order: since
 // it was read, a concurrent finalization began, an authorization changed

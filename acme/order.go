@@ -156,7 +156,7 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 		return internal(err)
 	}
 
-	if err := s.checkPlan(ctx, contract, names, now); err != nil {
+	if _, err := s.checkLifecycle(ctx, contract, contract.Profiles[0], names, now); err != nil {
 		return err
 	}
 	o := &Order{
@@ -224,19 +224,21 @@ func (s *Server) gateReuse(ctx context.Context, acct *Account, profile, name str
 	return !res.Held, nil
 }
 
-// checkPlan refuses names the contract's plan has no room for (a monthly
-// plan's slots, or a license plan's licenses, all held by other name
-// sets); renewals and reissues of a name set it holds always pass.
-func (s *Server) checkPlan(ctx context.Context, c *vetting.Contract, names []string, now time.Time) error {
-	var activeAt *time.Time
-	if !vetting.PlanCountsAll(c) {
-		activeAt = &now
-	}
-	held, err := s.store.ContractNameSets(ctx, c.Code, activeAt)
+// checkLifecycle applies the contract's plan and the reissue rules to a
+// certificate of the profile for names: it refuses names the plan has no
+// room for (a monthly plan's slots, or a license plan's licenses, all held
+// by other name sets; renewals and reissues of a held set always pass) and
+// reissues the rules forbid (EV: once, within 25 days). It returns the
+// certificates a reissue replaces, to revoke once the new one is issued.
+func (s *Server) checkLifecycle(ctx context.Context, c *vetting.Contract, profile string, names []string, now time.Time) ([]string, error) {
+	certs, err := s.store.ContractCertificates(ctx, c.Code)
 	if err != nil {
-		return internal(err)
+		return nil, internal(err)
 	}
-	return vetting.CheckPlan(c, names, held)
+	if err := vetting.CheckPlan(c, names, vetting.HeldNameSets(c, certs, now)); err != nil {
+		return nil, err
+	}
+	return vetting.CheckReissue(profile, names, certs, now)
 }
 
 // activeContract returns the account's contract if it is active and allows

@@ -3,9 +3,11 @@ package acme_test
 import (
 	"context"
 	"crypto/elliptic"
+	"crypto/x509"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	xacme "golang.org/x/crypto/acme"
 
@@ -107,4 +109,45 @@ func TestPlanCheckedAtFinalize(t *testing.T) {
 	e.issue(t, c, "http-01", "early.plan.example.jp")
 	_, _, err := c.CreateOrderCert(ctx, waiting.FinalizeURL, newCSR(t, newECKey(t, elliptic.P256()), "late.plan.example.jp"), true)
 	wantPlanRefusal(t, "finalize after the slot was taken", err, "monthly plan is full", "[early.plan.example.jp]")
+}
+
+func TestReissueSupersedes(t *testing.T) { forEachBackend(t, testReissueSupersedes) }
+
+// testReissueSupersedes: a new certificate for the same names more than
+// 90 days before the current one expires is a reissue, and the current one
+// is revoked as superseded once it is issued; within 90 days of expiry it
+// is a renewal, and the current one runs out on its own.
+func testReissueSupersedes(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
+	ctx := context.Background()
+	c := e.register(t, nil)
+	status := func(chain [][]byte) *int {
+		t.Helper()
+		leaf, err := x509.ParseCertificate(chain[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := e.store.GetCertificate(ctx, caSerial(leaf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cert.RevokedAt == nil {
+			return nil
+		}
+		return &cert.RevokedReason
+	}
+	first, _, _ := e.issue(t, c, "http-01", "reissue.example.jp")
+	second, _, _ := e.issue(t, c, "http-01", "reissue.example.jp")
+	if r := status(first); r == nil || *r != 4 {
+		t.Errorf("reissued certificate: revocation reason got %v, want 4 (superseded)", r)
+	}
+	if r := status(second); r != nil {
+		t.Errorf("the reissue itself: revoked with %d", *r)
+	}
+
+	e.offset.Store(int64(120 * 24 * time.Hour)) // 80 days before the second expires
+	e.issue(t, c, "http-01", "reissue.example.jp")
+	if r := status(second); r != nil {
+		t.Errorf("renewed certificate: revoked with reason %d, want left to expire", *r)
+	}
 }

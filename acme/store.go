@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/vetting"
 )
 
 // Errors a Store returns. Implementations wrap them (errors.Is works).
@@ -170,11 +171,10 @@ type Store interface {
 	CompleteOrder(ctx context.Context, orderID int64, cert *Certificate) error
 
 	GetCertificate(ctx context.Context, serial string) (*Certificate, error)
-	// ContractNameSets returns the distinct name sets (each sorted, as
-	// Order.Names) the contract's accounts hold certificates for: every
-	// one ever issued when activeAt is nil, else only those with a
-	// certificate unrevoked and unexpired at *activeAt.
-	ContractNameSets(ctx context.Context, contractCode string, activeAt *time.Time) ([][]string, error)
+	// ContractCertificates returns every certificate the contract's
+	// accounts were issued, with its order's names and profile, oldest
+	// first: what plans, reissue rules and usage reports count.
+	ContractCertificates(ctx context.Context, contractCode string) ([]vetting.IssuedCertificate, error)
 	// IsKeyBlocked reports whether the public key with the hex SHA-256
 	// SubjectPublicKeyInfo hash was blocked by a keyCompromise revocation.
 	IsKeyBlocked(ctx context.Context, keyHash string) (bool, error)

@@ -140,32 +140,6 @@ func (s *core) GetCertificate(ctx context.Context, serial string) (*acme.Certifi
 	return &c, nil
 }
 
-// ContractNameSets returns the distinct name sets of the certificates of
-// the contract's accounts, all of them or only those in use at *activeAt.
-func (s *core) ContractNameSets(ctx context.Context, contractCode string, activeAt *time.Time) ([][]string, error) {
-	q := `SELECT DISTINCT o.names FROM certificates c JOIN orders o ON o.id = c.order_id JOIN accounts a ON a.id = c.account_id
-		WHERE a.contract_code = $1`
-	args := []any{contractCode}
-	if activeAt != nil {
-		q += ` AND c.revoked_at IS NULL AND c.not_after > $2`
-		args = append(args, norm(*activeAt))
-	}
-	texts, err := queryAll(ctx, s.db.reader(), "name sets", func(r row) (*string, error) {
-		var names string
-		return &names, r.Scan(&names)
-	}, q+` ORDER BY o.names`, args...)
-	if err != nil {
-		return nil, err
-	}
-	sets := make([][]string, len(texts))
-	for i, t := range texts {
-		if sets[i], err = fromJSONText[string](*t, "order names"); err != nil {
-			return nil, err
-		}
-	}
-	return sets, nil
-}
-
 // ContractCertificates returns every certificate the contract's accounts
 // were issued, with its order's names, oldest first: what usage reports
 // (vetting.BuildUsage) are made from.
@@ -173,13 +147,13 @@ func (s *core) ContractCertificates(ctx context.Context, contractCode string) ([
 	rows, err := queryAll(ctx, s.db.reader(), "contract certificates", func(r row) (*vetting.IssuedCertificate, error) {
 		var c vetting.IssuedCertificate
 		var names string
-		if err := r.Scan(&c.Serial, &names, &c.IssuedAt, &c.NotBefore, &c.NotAfter, &c.RevokedAt); err != nil {
+		if err := r.Scan(&c.Serial, &c.Profile, &names, &c.IssuedAt, &c.NotBefore, &c.NotAfter, &c.RevokedAt); err != nil {
 			return nil, err
 		}
 		var err error
 		c.Names, err = fromJSONText[string](names, "order names")
 		return &c, err
-	}, `SELECT c.serial, o.names, c.created_at, c.not_before, c.not_after, c.revoked_at
+	}, `SELECT c.serial, o.profile, o.names, c.created_at, c.not_before, c.not_after, c.revoked_at
 		FROM certificates c JOIN orders o ON o.id = c.order_id JOIN accounts a ON a.id = c.account_id
 		WHERE a.contract_code = $1 ORDER BY c.created_at, c.serial`, contractCode)
 	if err != nil {

@@ -28,9 +28,6 @@ type Backend interface {
 	// AuditEvents returns up to limit audit events with id greater than
 	// afterID, ascending.
 	AuditEvents(ctx context.Context, afterID int64, limit int) ([]*vetting.AuditEvent, error)
-	// ContractCertificates returns every certificate the contract's
-	// accounts were issued, oldest first, for usage reports.
-	ContractCertificates(ctx context.Context, contractCode string) ([]vetting.IssuedCertificate, error)
 	// VerifyAudit recomputes the audit log's hash chain and reports every
 	// event edited, deleted or added outside kakuin.
 	VerifyAudit(ctx context.Context) (*AuditCheck, error)

@@ -10,6 +10,7 @@ import (
 // it.
 type IssuedCertificate struct {
 	Serial    string     `json:"serial"`
+	Profile   string     `json:"profile"`
 	Names     []string   `json:"names"` // sorted
 	IssuedAt  time.Time  `json:"issued_at"`
 	NotBefore time.Time  `json:"not_before"`

@@ -1,0 +1,87 @@
+package vetting
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Lifecycle windows (REQUIREMENTS.md "Lifecycle").
+const (
+	// RenewalWindow: a certificate for the same names ordered within this
+	// long of the current one's expiry is a renewal; earlier, a reissue.
+	RenewalWindow = 90 * 24 * time.Hour
+	// EVReissueWindow: an EV certificate may be reissued once, within this
+	// long of its issuance.
+	EVReissueWindow = 25 * 24 * time.Hour
+)
+
+// HeldNameSets returns the distinct name sets that count against the
+// contract's plan at now (PlanCountsAll): every one it was issued, or, on
+// a monthly plan, those with a certificate unrevoked and unexpired.
+func HeldNameSets(c *Contract, certs []IssuedCertificate, now time.Time) [][]string {
+	var sets [][]string
+	for _, ct := range certs {
+		if !PlanCountsAll(c) && !inUse(ct, now) {
+			continue
+		}
+		if !slices.ContainsFunc(sets, func(s []string) bool { return slices.Equal(s, ct.Names) }) {
+			sets = append(sets, ct.Names)
+		}
+	}
+	return sets
+}
+
+func inUse(ct IssuedCertificate, now time.Time) bool {
+	return ct.RevokedAt == nil && ct.NotAfter.After(now)
+}
+
+// ReissueError refuses a reissue the rules do not allow.
+type ReissueError struct{ Detail string }
+
+// Error implements error.
+func (e *ReissueError) Error() string { return "vetting: " + e.Detail }
+
+// ClientDetail is the problem detail for the ACME client.
+func (e *ReissueError) ClientDetail() string { return e.Detail }
+
+// Unwrap returns ErrInactive: the contract cannot have this certificate.
+func (e *ReissueError) Unwrap() error { return ErrInactive }
+
+// CheckReissue applies the lifecycle rules to a new certificate of the
+// profile for names (sorted), given the contract's certificates. While a
+// certificate for the same names is in use and more than RenewalWindow from
+// its expiry, the new one is a reissue: free, and the ones it replaces
+// (returned, to be revoked as superseded once it is issued) are those
+// certificates. An EV certificate may be reissued only once, within
+// EVReissueWindow of its issuance; otherwise a *ReissueError. Within the
+// window it is a renewal, which replaces nothing: the old certificate runs
+// out on its own.
+func CheckReissue(profile string, names []string, certs []IssuedCertificate, now time.Time) ([]string, error) {
+	var replaced []string
+	var early []IssuedCertificate // unexpired, before the renewal window, revoked or not
+	for _, ct := range certs {
+		if !slices.Equal(ct.Names, names) || ct.Profile != profile || !ct.NotAfter.After(now) || ct.NotAfter.Sub(now) <= RenewalWindow {
+			continue
+		}
+		early = append(early, ct)
+		if ct.RevokedAt == nil {
+			replaced = append(replaced, ct.Serial)
+		}
+	}
+	if len(replaced) == 0 {
+		return nil, nil
+	}
+	if profile == ProfileEV {
+		if len(early) > 1 {
+			return nil, &ReissueError{Detail: fmt.Sprintf("the EV certificate for %v was already reissued once; "+
+				"another can be ordered from %s, %v before it expires", names, early[0].NotAfter.Add(-RenewalWindow).Format(time.DateOnly), RenewalWindow)}
+		}
+		if issued := early[0].IssuedAt; now.Sub(issued) > EVReissueWindow {
+			return nil, &ReissueError{Detail: fmt.Sprintf("an EV certificate can be reissued only within 25 days of its issuance; "+
+				"the one for %v was issued on %s; renew it from %s", names, issued.Format(time.DateOnly),
+				early[0].NotAfter.Add(-RenewalWindow).Format(time.DateOnly))}
+		}
+	}
+	return replaced, nil
+}
