@@ -87,9 +87,10 @@ func (s *core) CreateContract(ctx context.Context, c *vetting.Contract, audit *v
 func (s *core) GetContract(ctx context.Context, code string) (*vetting.Contract, error) {
 	var c vetting.Contract
 	var profiles string
-	err := s.db.reader().queryRow(ctx, `SELECT code, organization_id, plan, slots, profiles, status, created_at
+	err := s.db.reader().queryRow(ctx, `SELECT code, organization_id, plan, slots, profiles, status, created_at,
+			(SELECT count(*) FROM coupons WHERE contract_code = contracts.code)
 		FROM contracts WHERE code = $1`, code).
-		Scan(&c.Code, &c.OrganizationID, &c.Plan, &c.Slots, &profiles, &c.Status, &c.CreatedAt)
+		Scan(&c.Code, &c.OrganizationID, &c.Plan, &c.Slots, &profiles, &c.Status, &c.CreatedAt, &c.Coupons)
 	if err != nil {
 		return nil, notFound(err, "contract "+code, vetting.ErrNotFound)
 	}

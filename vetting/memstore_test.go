@@ -20,6 +20,7 @@ type memStore struct {
 	contracts map[string]Contract
 	creds     map[string]EABCredential
 	contacts  []Contact
+	coupons   map[string]Coupon
 	audit     []AuditEvent
 
 	// failAudit, when set, makes every audit append fail, and with it the
@@ -36,6 +37,7 @@ func newMemStore() *memStore {
 		orgs:      map[int64]Organization{},
 		contracts: map[string]Contract{},
 		creds:     map[string]EABCredential{},
+		coupons:   map[string]Coupon{},
 	}
 }
 
@@ -84,6 +86,53 @@ func (m *memStore) Contacts(_ context.Context, orgID int64, history bool) ([]*Co
 	}
 	slices.SortStableFunc(out, func(a, b *Contact) int { return strings.Compare(a.Role, b.Role) })
 	return out, nil
+}
+
+func (m *memStore) CreateCoupons(_ context.Context, cs []*Coupon, audit *AuditEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.checkAudit(audit); err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if _, ok := m.coupons[c.Number]; ok {
+			return fmt.Errorf("memstore: coupon %s: %w", c.Number, ErrDuplicate)
+		}
+	}
+	for _, c := range cs {
+		m.coupons[c.Number] = *c
+	}
+	m.appendAudit(audit, cs[0].Pack)
+	return nil
+}
+
+func (m *memStore) RedeemCoupon(_ context.Context, number, code string, at time.Time, audit *AuditEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.checkAudit(audit); err != nil {
+		return err
+	}
+	c, ok := m.coupons[number]
+	switch {
+	case !ok:
+		return fmt.Errorf("memstore: coupon %s: %w", number, ErrNotFound)
+	case c.ContractCode != "" || !at.Before(c.ExpiresAt):
+		return fmt.Errorf("memstore: coupon %s: %w", number, ErrConflict)
+	}
+	c.ContractCode, c.RedeemedAt = code, &at
+	m.coupons[number] = c
+	m.appendAudit(audit, number)
+	return nil
+}
+
+func (m *memStore) GetCoupon(_ context.Context, number string) (*Coupon, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.coupons[number]
+	if !ok {
+		return nil, fmt.Errorf("memstore: coupon %s: %w", number, ErrNotFound)
+	}
+	return &c, nil
 }
 
 func (m *memStore) GetOrganization(_ context.Context, id int64) (*Organization, error) {

@@ -60,6 +60,9 @@ func CheckPlan(c *Contract, names []string, held [][]string) error {
 		}
 	}
 	limit := max(c.Slots, 1)
+	if c.Plan != PlanMonthly {
+		limit += c.Coupons
+	}
 	if len(held) < limit {
 		return nil
 	}

@@ -99,6 +99,21 @@ type Contract struct {
 	Profiles  []string
 	Status    string
 	CreatedAt time.Time
+	// Coupons is how many coupons were redeemed on the contract: each one
+	// more license of a per-certificate plan.
+	Coupons int
+}
+
+// Coupon is one license of a per-certificate plan, sold in a pack through
+// a dealer, redeemed on a contract within a year of issue.
+type Coupon struct {
+	Number       string
+	Pack         string
+	DealerCode   string
+	IssuedAt     time.Time
+	ExpiresAt    time.Time
+	ContractCode string     // "" until redeemed
+	RedeemedAt   *time.Time // nil until redeemed
 }
 
 // EABCredential is an External Account Binding credential (RFC 8555 §7.3.4)
@@ -151,6 +166,15 @@ type Store interface {
 	// CreateEABCredential inserts e; ErrDuplicate if the kid is taken.
 	CreateEABCredential(ctx context.Context, e *EABCredential, audit *AuditEvent) error
 	GetEABCredential(ctx context.Context, kid string) (*EABCredential, error)
+	// CreateCoupons inserts a pack of coupons in one transaction with its
+	// audit event (subject: the pack); ErrDuplicate if a number is taken.
+	CreateCoupons(ctx context.Context, coupons []*Coupon, audit *AuditEvent) error
+	// RedeemCoupon binds an unredeemed, unexpired coupon to the contract
+	// at at; ErrNotFound if there is no such coupon, ErrConflict if it is
+	// redeemed or expired (read it to say which).
+	RedeemCoupon(ctx context.Context, number, contractCode string, at time.Time, audit *AuditEvent) error
+	// GetCoupon returns the coupon, or ErrNotFound.
+	GetCoupon(ctx context.Context, number string) (*Coupon, error)
 	// ListEABCredentials returns the contract's credentials, oldest first,
 	// without their HMAC keys.
 	ListEABCredentials(ctx context.Context, contractCode string) ([]*EABCredential, error)

@@ -49,6 +49,9 @@ func BuildUsage(c *Contract, month time.Time, certs []IssuedCertificate) *UsageR
 	start := time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	end := start.AddDate(0, 1, 0)
 	r := &UsageReport{Contract: c.Code, Plan: c.Plan, Limit: max(c.Slots, 1), Month: start.Format("2006-01")}
+	if c.Plan != PlanMonthly {
+		r.Limit += c.Coupons
+	}
 	setsBefore, setsByEnd := map[string]bool{}, map[string]bool{}
 	for _, ct := range certs {
 		key := strings.Join(ct.Names, "\n")

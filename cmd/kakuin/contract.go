@@ -19,7 +19,7 @@ var contractStatusCommands = map[string]string{
 // runContract implements `kakuin contract create|show|suspend|resume|end`.
 func runContract(ctx context.Context, env *cliEnv, args []string) error {
 	const usage = "kakuin contract create --org ID [--plan per-certificate|monthly] [--slots N] [--profiles ov,ev] [--json] | " +
-		"kakuin contract show CODE [--json] | kakuin contract suspend|resume|end CODE [--json]"
+		"kakuin contract show CODE [--json] | kakuin contract suspend|resume|end CODE [--json] | kakuin contract add-coupon CODE --coupon NUMBER [--json]"
 	if len(args) == 0 {
 		return fmt.Errorf("%w: %s", errUsage, usage)
 	}
@@ -68,9 +68,28 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 				return err
 			}
 			return printResult(env.stdout, *asJSON, map[string]any{
-				"code": c.Code, "org": c.OrganizationID, "plan": c.Plan, "slots": c.Slots,
+				"code": c.Code, "org": c.OrganizationID, "plan": c.Plan, "slots": c.Slots, "coupons": c.Coupons,
 				"profiles": c.Profiles, "status": c.Status, "created_at": c.CreatedAt,
-			}, fmt.Sprintf("%s\torg %d\t%s\t%d slot(s)\t%s\t%s", c.Code, c.OrganizationID, c.Plan, c.Slots, strings.Join(c.Profiles, ","), c.Status))
+			}, fmt.Sprintf("%s\torg %d\t%s\t%d slot(s)\t%d coupon(s)\t%s\t%s", c.Code, c.OrganizationID, c.Plan, c.Slots, c.Coupons,
+				strings.Join(c.Profiles, ","), c.Status))
+		})
+	case "add-coupon":
+		coupon := fs.String("coupon", "", "the coupon number")
+		pos, err := parseArgs(fs, args[1:], 1, usage)
+		if err != nil {
+			return err
+		}
+		if err := vetting.ValidateContractCode(pos[0]); err != nil {
+			return err
+		}
+		return withApp(ctx, env, cf, func(a *app) error {
+			c, err := a.vetting.RedeemCoupon(ctx, pos[0], *coupon, "cli")
+			if err != nil {
+				return err
+			}
+			return printResult(env.stdout, *asJSON, map[string]any{"code": c.Code, "slots": c.Slots, "coupons": c.Coupons},
+				fmt.Sprintf("coupon added: contract %s now has %d license(s) (%d + %d coupon(s))", c.Code, max(c.Slots, 1)+c.Coupons,
+					max(c.Slots, 1), c.Coupons))
 		})
 	case "suspend", "resume", "end":
 		pos, err := parseArgs(fs, args[1:], 1, usage)

@@ -44,7 +44,7 @@ var commands = map[string]command{
 	"init":     {"create the CA hierarchy (root, OV and EV issuing CAs)", runInit},
 	"migrate":  {"apply database migrations", runMigrate},
 	"org":      {"manage organizations and their contacts (create, show, contact, contacts)", runOrg},
-	"contract": {"manage contracts (create, show, suspend, resume, end)", runContract},
+	"contract": {"manage contracts (create, show, suspend, resume, end, add-coupon)", runContract},
 	"eab":      {"manage External Account Binding credentials (create, revoke)", runEAB},
 	"csr":      {"check a CSR as finalize would (PEM with either header, or DER)", runCSR},
 	"revoke":   {"revoke a certificate (OCSP at once, its CRL within a minute)", runRevoke},
@@ -52,6 +52,7 @@ var commands = map[string]command{
 	"bench":    {"load-test an ACME server with the full issuance flow", runBench},
 	"officer":  {"manage vetting officers (add, list)", runOfficer},
 	"vet":      {"work vetting cases: list, show, evidence, approve, reject", runVet},
+	"coupon":   {"issue a pack of coupons (licenses of per-certificate contracts)", runCoupon},
 	"usage":    {"usage of a contract in a month, for invoicing (csv or json)", runUsage},
 	"audit":    {"verify the audit log's hash chain (detects edited, deleted or added events)", runAudit},
 }
