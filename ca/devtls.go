@@ -6,7 +6,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -93,29 +92,7 @@ func DevTLS(opts DevTLSOptions) (*DevTLSFiles, error) {
 // loadDevPair reads a certificate and its key and checks they belong
 // together and are valid for more than devTLSRenewBefore.
 func loadDevPair(certPath, keyPath string, now time.Time) (*x509.Certificate, crypto.Signer, error) {
-	data, err := os.ReadFile(certPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := parseCertPEM(data)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyData, err := readKeyFile(keyPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	key, err := parseKeyPEM(keyData)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !publicKeysEqual(key, cert.PublicKey) {
-		return nil, nil, errors.New("key does not match certificate")
-	}
-	if now.Before(cert.NotBefore) || now.Add(devTLSRenewBefore).After(cert.NotAfter) {
-		return nil, nil, errors.New("certificate expires soon")
-	}
-	return cert, key, nil
+	return loadPair(certPath, keyPath, now, devTLSRenewBefore)
 }
 
 // devLeafUsable reports whether the existing server certificate can stay.

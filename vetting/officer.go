@@ -102,3 +102,15 @@ func (s *Service) officer(ctx context.Context, name, need, what string) (*Office
 	}
 	return o, nil
 }
+
+// ActiveOfficer returns the named officer if they are active, else an
+// error wrapping ErrForbidden: how the admin API checks who is calling.
+func (s *Service) ActiveOfficer(ctx context.Context, name string) (*Officer, error) {
+	if s.cases == nil {
+		return nil, errNoCases
+	}
+	if err := checkOfficerName(name); err != nil {
+		return nil, errorf(ErrForbidden, "%s", err.Error()[len("vetting: "):])
+	}
+	return s.officer(ctx, name, RoleSpecialist, "use the admin API")
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kakuin/kakuin/admin"
 	"github.com/kakuin/kakuin/vetting"
 )
 
@@ -26,7 +27,7 @@ func runVet(ctx context.Context, env *cliEnv, args []string) error {
 	cf := registerCommonFlags(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	show := func(c *vetting.Case, headline string) error {
-		return printResult(env.stdout, *asJSON, caseJSON(c), headline+caseText(c))
+		return printResult(env.stdout, *asJSON, admin.CaseJSON(c), headline+caseText(c))
 	}
 	switch args[0] {
 	case "list":
@@ -47,7 +48,7 @@ func runVet(ctx context.Context, env *cliEnv, args []string) error {
 			list := make([]map[string]any, len(cs))
 			var text strings.Builder
 			for i, c := range cs {
-				list[i] = caseJSON(c)
+				list[i] = admin.CaseJSON(c)
 				fmt.Fprintf(&text, "%d\t%s\t%s\torg %d\t%s\t%s\t%s\n", c.ID, c.Status, c.Kind, c.OrganizationID, c.Level, c.Subject, c.Reason)
 			}
 			if len(cs) == 0 {
@@ -155,14 +156,6 @@ func parseCaseArg(fs *flag.FlagSet, args []string, usage string) (int64, error) 
 		return 0, fmt.Errorf("case %q is not a positive number", pos[0])
 	}
 	return id, nil
-}
-
-func caseJSON(c *vetting.Case) map[string]any {
-	required, optional := vetting.Checklist(c.Kind, c.Level)
-	return map[string]any{"id": c.ID, "kind": c.Kind, "organization": c.OrganizationID, "level": c.Level,
-		"subject": c.Subject, "status": c.Status, "reason": c.Reason, "opened_at": c.OpenedAt, "opened_by": c.OpenedBy,
-		"decided_at": c.DecidedAt, "decided_by": c.DecidedBy, "decision_note": c.DecisionNote,
-		"evidence": c.Evidence, "approvals": c.Approvals, "required": required, "optional": optional}
 }
 
 // caseText shows a case as an officer reads it, with what its checklist
