@@ -21,6 +21,12 @@ type Config struct {
 	// "http://" + http_listen. It is baked into the CA and leaf
 	// certificates: choose it once.
 	HTTPBaseURL string `json:"http_base_url"`
+	// AdminListen is the host:port of the vetting officers' admin API
+	// (JSON under /admin), served over HTTPS with the server's TLS
+	// certificate and only to TLS client certificates from the officer CA
+	// (`kakuin officer add --cert-dir`). Empty turns it off. Needs TLS
+	// (tls.cert_file and tls.key_file, or dev mode).
+	AdminListen string `json:"admin_listen"`
 	// DataDir holds everything kakuin keeps on disk by default: the SQLite
 	// database, the CA directory and the development TLS certificate.
 	DataDir string `json:"data_dir"`

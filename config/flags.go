@@ -34,6 +34,11 @@ var flagSpecs = []flagSpec{
 		set: func(c *Config, v string) error { c.HTTPListen = v; return nil },
 	},
 	{
+		name: "admin-listen", key: "admin_listen", usage: "`host:port` of the officers' admin API (HTTPS, officer client certificates); empty: off",
+		get: func(c *Config) string { return c.AdminListen },
+		set: func(c *Config, v string) error { c.AdminListen = v; return nil },
+	},
+	{
 		name: "bench-always-valid", key: "validation.always_valid", usage: "BENCHMARKS ONLY: treat every challenge as valid without validating (requires --dev)", isBool: true,
 		get: func(c *Config) string { return strconv.FormatBool(c.Validation.AlwaysValid) },
 		set: func(c *Config, v string) error {

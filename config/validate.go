@@ -26,6 +26,12 @@ func (c *Config) Validate() error {
 	if httpListenOK || c.HTTPBaseURL != c.derived.httpBaseURL {
 		v.httpBaseURL()
 	}
+	if c.AdminListen != "" {
+		v.hostPort("admin_listen", c.AdminListen, true)
+		if c.TLS.CertFile == "" && !c.Dev {
+			v.add("admin_listen", "needs TLS: set tls.cert_file and tls.key_file (the admin API authenticates officers by TLS client certificates)")
+		}
+	}
 	if c.DataDir == "" {
 		v.add("data_dir", "is required")
 	}

@@ -46,6 +46,8 @@ func TestValidate(t *testing.T) {
 		{"website scheme", `{"acme": {"website": "javascript:alert(1)"}}`, "acme.website", "http:// or https://"},
 		{"caa identity with scheme", `{"acme": {"caa_identities": ["https://ca.example"]}}`, "acme.caa_identities[0]", "lower-case domain name"},
 		{"caa identity upper case", `{"acme": {"caa_identities": ["ok.example", "CA.example"]}}`, "acme.caa_identities[1]", "lower-case domain name"},
+		{"admin listen not host:port", `{"admin_listen": "14443", "tls": {"cert_file": "c.pem", "key_file": "k.pem"}}`, "admin_listen", "host:port"},
+		{"admin listen without TLS", `{"admin_listen": "127.0.0.1:14443"}`, "admin_listen", "needs TLS"},
 		{"high-risk entry upper case", `{"vetting": {"high_risk": ["login.example.jp", "Bank.example"]}}`, "vetting.high_risk[1]", "lower-case name or pattern"},
 		{"high-risk entry with a space", `{"vetting": {"high_risk": ["my bank"]}}`, "vetting.high_risk[0]", "lower-case name or pattern"},
 		{"high-risk entry empty", `{"vetting": {"high_risk": [""]}}`, "vetting.high_risk[0]", "lower-case name or pattern"},

@@ -57,6 +57,7 @@ type kakuin struct {
 	dbFlags      []string
 	listen       string
 	httpListen   string // the plain-HTTP listener: AIA, OCSP, CRLs
+	adminListen  string // the officers' admin API (HTTPS, client certificates)
 	http01Port   int
 	tlsALPNPort  int
 	dns          *testdns.Server
@@ -128,6 +129,7 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 		dataDir:     t.TempDir(),
 		listen:      fmt.Sprintf("127.0.0.1:%d", freePort(t)),
 		httpListen:  fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		adminListen: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
 		http01Port:  freePort(t),
 		tlsALPNPort: freePort(t),
 		dns:         testdns.StartT(t),
@@ -152,6 +154,7 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 		"--data", k.dataDir,
 		"--listen", k.listen,
 		"--http-listen", k.httpListen,
+		"--admin-listen", k.adminListen,
 		"--http01-port", strconv.Itoa(k.http01Port),
 		"--tlsalpn01-port", strconv.Itoa(k.tlsALPNPort),
 		"--dns-resolver", k.dns.Addr(),

@@ -52,6 +52,20 @@ func (s *core) ListOfficers(ctx context.Context) ([]*vetting.Officer, error) {
 	return queryAll(ctx, s.db.reader(), "officers", scanOfficer, `SELECT `+officerColumns+` FROM officers ORDER BY name`)
 }
 
+// SetOfficerStatus sets the officer's status with its audit event.
+func (s *core) SetOfficerStatus(ctx context.Context, name, status string, audit *vetting.AuditEvent) error {
+	return s.inAuditedTx(ctx, audit, func(tx conn) (string, error) {
+		n, err := tx.exec(ctx, `UPDATE officers SET status = $2 WHERE name = $1`, name, status)
+		if err != nil {
+			return "", vettingInsertError(err, "setting the status of officer "+name, "")
+		}
+		if n == 0 {
+			return "", fmt.Errorf("store: officer %s: %w", name, vetting.ErrNotFound)
+		}
+		return name, nil
+	})
+}
+
 // queryAll runs a query and scans every row with scan.
 func queryAll[T any](ctx context.Context, c conn, what string, scan func(row) (*T, error), sql string, args ...any) ([]*T, error) {
 	r, err := c.query(ctx, sql, args...)

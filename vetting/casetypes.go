@@ -126,6 +126,9 @@ type CaseStore interface {
 	// GetOfficer returns the officer named name, or ErrNotFound.
 	GetOfficer(ctx context.Context, name string) (*Officer, error)
 	ListOfficers(ctx context.Context) ([]*Officer, error)
+	// SetOfficerStatus sets the officer's status; ErrNotFound if there is
+	// no such officer.
+	SetOfficerStatus(ctx context.Context, name, status string, audit *AuditEvent) error
 	// OpenCase inserts c as open unless a case for the same question is
 	// open, which it returns instead (opened false) without using audit.
 	OpenCase(ctx context.Context, c *Case, audit *AuditEvent) (open *Case, opened bool, err error)

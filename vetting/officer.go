@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"time"
 )
 
 // officerName is an officer's login name: lower-case letters, digits and
@@ -113,4 +114,52 @@ func (s *Service) ActiveOfficer(ctx context.Context, name string) (*Officer, err
 		return nil, errorf(ErrForbidden, "%s", err.Error()[len("vetting: "):])
 	}
 	return s.officer(ctx, name, RoleSpecialist, "use the admin API")
+}
+
+// RecordOfficerCert appends an "officer.cert" audit event for a client
+// certificate issued to an active officer (serial and expiry; the key is
+// never recorded); an unknown or disabled officer is ErrForbidden.
+func (s *Service) RecordOfficerCert(ctx context.Context, name, serial string, expires time.Time, actor string) error {
+	if _, err := s.ActiveOfficer(ctx, name); err != nil {
+		return err
+	}
+	ev, err := event(s.now(), "officer.cert", actor, map[string]any{"officer": name, "serial": serial, "expires": expires})
+	if err != nil {
+		return err
+	}
+	ev.Subject = name
+	return s.store.AppendAudit(ctx, ev)
+}
+
+// SetOfficerActive enables or disables an officer ("officer.enable",
+// "officer.disable" audit events). A disabled officer's every request and
+// command is refused, which is how their client certificate stops working.
+// actor is "cli" or an admin officer's actor.
+func (s *Service) SetOfficerActive(ctx context.Context, name string, active bool, actor string) error {
+	if s.cases == nil {
+		return errNoCases
+	}
+	if err := checkOfficerName(name); err != nil {
+		return err
+	}
+	if by, ok := officerOf(actor); ok {
+		if _, err := s.officer(ctx, by, RoleAdmin, "enable or disable officers"); err != nil {
+			return err
+		}
+	}
+	status, kind := OfficerActive, "officer.enable"
+	if !active {
+		status, kind = OfficerDisabled, "officer.disable"
+	}
+	ev, err := event(s.now(), kind, actor, map[string]any{"name": name})
+	if err != nil {
+		return err
+	}
+	if err := s.cases.SetOfficerStatus(ctx, name, status, ev); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return errorf(ErrNotFound, "no officer named %s", name)
+		}
+		return fmt.Errorf("vetting: set officer %s %s: %w", name, status, err)
+	}
+	return nil
 }

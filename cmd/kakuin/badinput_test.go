@@ -146,6 +146,8 @@ func TestBadInput(t *testing.T) {
 			wantErr: []string{"role", "specialist, approver or admin", `"boss"`}},
 		{name: "officer with a bad name", args: db.args("officer", "add", "Kato San", "--role", "approver"), wantCode: 1,
 			wantErr: []string{"name", "lower-case letters"}},
+		{name: "disable an unknown officer", args: db.args("officer", "disable", "nobody"), wantCode: 1, wantErr: []string{"no officer named nobody"}},
+		{name: "officer cert without --cert-dir", args: db.args("officer", "cert", "sato"), wantCode: 1, wantErr: []string{"--cert-dir is required"}},
 		{name: "officer added twice", args: db.args("officer", "add", "sato", "--role", "approver"), wantCode: 1,
 			wantErr: []string{"officer sato already exists"}},
 		{name: "unknown vet subcommand", args: db.args("vet", "decide", caseID), wantCode: 2, wantErr: []string{`unknown subcommand "decide"`, "kakuin vet approve"}},

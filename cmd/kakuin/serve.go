@@ -86,9 +86,10 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	vet := newVetting(cfg, db)
 	acmeSrv, err := acme.New(acme.Options{
 		Store:      db,
-		Vetting:    newVetting(cfg, db),
+		Vetting:    vet,
 		Issuer:     authority,
 		Revoker:    status,
 		Validator:  validator,
@@ -156,6 +157,14 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		trustPEM = tlsFiles.TrustPEM
+		adminSrv, err := startAdmin(cfg, cert, vet, logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		if adminSrv != nil {
+			defer adminSrv.Close()
+		}
 		go func() { serveErr <- srv.ServeTLS(ln, "", "") }()
 	} else {
 		logger.Warn("no TLS certificate configured: serving plain HTTP; put a TLS-terminating proxy in front", "base_url", cfg.BaseURL)

@@ -27,6 +27,13 @@ func testCases(t *testing.T, b store.Backend) {
 	equal(t, "officer", *got, vetting.Officer{ID: o.ID, Name: "tanaka", Role: vetting.RoleApprover, Status: vetting.OfficerActive, CreatedAt: stored(t0)})
 	_, err = b.GetOfficer(ctx(t), "nobody")
 	wantErr(t, "GetOfficer(missing)", err, vetting.ErrNotFound)
+	wantErr(t, "SetOfficerStatus", b.SetOfficerStatus(ctx(t), "tanaka", vetting.OfficerDisabled, event("officer.disable")), nil)
+	if got, _ := b.GetOfficer(ctx(t), "tanaka"); got.Status != vetting.OfficerDisabled {
+		t.Errorf("officer after SetOfficerStatus: got %+v, want disabled", got)
+	}
+	wantErr(t, "SetOfficerStatus(bad)", b.SetOfficerStatus(ctx(t), "tanaka", "retired", event("officer.disable")), vetting.ErrInvalid)
+	wantErr(t, "SetOfficerStatus(missing)", b.SetOfficerStatus(ctx(t), "nobody", vetting.OfficerDisabled, event("officer.disable")), vetting.ErrNotFound)
+	wantErr(t, "SetOfficerStatus(enable)", b.SetOfficerStatus(ctx(t), "tanaka", vetting.OfficerActive, event("officer.enable")), nil)
 
 	question := func() *vetting.Case {
 		return &vetting.Case{Kind: vetting.CaseDomain, OrganizationID: org, Level: vetting.ProfileOV, Subject: "example.jp",
