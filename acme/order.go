@@ -251,6 +251,13 @@ func (s *Server) activeContract(ctx context.Context, acct *Account) (*vetting.Co
 	if c.Status != vetting.ContractActive {
 		return nil, unauthorized("contract %s is %s", c.Code, c.Status)
 	}
+	if now := s.clock(); !c.InTerm(now) {
+		if now.Before(c.TermStart) {
+			return nil, unauthorized("contract %s's term starts on %s", c.Code, c.TermStart.Format(time.DateOnly))
+		}
+		return nil, unauthorized("contract %s's term ended on %s; its term must be renewed (kakuin contract term)", c.Code,
+			c.TermEnd.Format(time.DateOnly))
+	}
 	if len(c.Profiles) == 0 {
 		return nil, unauthorized("contract %s allows no certificate profile", c.Code)
 	}

@@ -151,3 +151,31 @@ func testReissueSupersedes(t *testing.T, backend string) {
 		t.Errorf("renewed certificate: revoked with reason %d, want left to expire", *r)
 	}
 }
+
+func TestContractTerm(t *testing.T) { forEachBackend(t, testContractTerm) }
+
+// testContractTerm: a license is a name set's for the contract's term, so
+// a new term frees it; outside its term a contract gets no order.
+func testContractTerm(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
+	ctx := context.Background()
+	c := e.planClient(t, vetting.PlanPerCertificate, 1)
+	code := e.accountOf(t, c).ContractCode
+	e.issue(t, c, "http-01", "first.term.example.jp")
+	_, err := c.AuthorizeOrder(ctx, xacme.DomainIDs("second.term.example.jp"))
+	wantPlanRefusal(t, "second name set in the first term", err, "used all 1 of its licenses")
+
+	// The next term starts now: its one license is free again.
+	now := e.now()
+	if _, err := e.vet.SetContractTerm(ctx, code, now, now.AddDate(1, 0, 0), "test"); err != nil {
+		t.Fatal(err)
+	}
+	e.issue(t, c, "http-01", "second.term.example.jp")
+
+	// A term that ended a year ago: no more orders.
+	if _, err := e.vet.SetContractTerm(ctx, code, now.AddDate(-2, 0, 0), now.AddDate(-1, 0, 0), "test"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AuthorizeOrder(ctx, xacme.DomainIDs("second.term.example.jp"))
+	wantPlanRefusal(t, "order after the term ended", err, "term ended on", "kakuin contract term")
+}

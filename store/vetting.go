@@ -68,9 +68,9 @@ func (s *core) CreateContract(ctx context.Context, c *vetting.Contract, audit *v
 		status = vetting.ContractActive
 	}
 	err := s.inAuditedTx(ctx, audit, func(tx conn) (string, error) {
-		_, err := tx.exec(ctx, `INSERT INTO contracts (code, organization_id, plan, slots, profiles, status, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			c.Code, c.OrganizationID, c.Plan, c.Slots, jsonText(c.Profiles), status, created)
+		_, err := tx.exec(ctx, `INSERT INTO contracts (code, organization_id, plan, slots, profiles, status, created_at, term_start, term_end)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			c.Code, c.OrganizationID, c.Plan, c.Slots, jsonText(c.Profiles), status, created, termStart(c, created), normPtr(c.TermEnd))
 		if err != nil {
 			return "", vettingInsertError(err, "creating contract "+c.Code, fmt.Sprintf("organization %d", c.OrganizationID))
 		}
@@ -79,23 +79,51 @@ func (s *core) CreateContract(ctx context.Context, c *vetting.Contract, audit *v
 	if err != nil {
 		return err
 	}
-	c.Status, c.CreatedAt = status, created
+	c.Status, c.CreatedAt, c.TermStart, c.TermEnd = status, created, termStart(c, created), normPtr(c.TermEnd)
 	return nil
+}
+
+// termStart is the term start stored for c: its TermStart, or its creation.
+func termStart(c *vetting.Contract, created time.Time) time.Time {
+	if c.TermStart.IsZero() {
+		return created
+	}
+	return norm(c.TermStart)
+}
+
+// SetContractTerm sets the contract's term with its audit event (subject:
+// the code).
+func (s *core) SetContractTerm(ctx context.Context, code string, start time.Time, end *time.Time, audit *vetting.AuditEvent) error {
+	return s.inAuditedTx(ctx, audit, func(tx conn) (string, error) {
+		n, err := tx.exec(ctx, `UPDATE contracts SET term_start = $2, term_end = $3 WHERE code = $1`, code, norm(start), normPtr(end))
+		if err != nil {
+			return "", fmt.Errorf("store: setting the term of contract %s: %w", code, err)
+		}
+		if n == 0 {
+			return "", fmt.Errorf("store: contract %s: %w", code, vetting.ErrNotFound)
+		}
+		return code, nil
+	})
 }
 
 // GetContract returns the contract with the code, or vetting.ErrNotFound.
 func (s *core) GetContract(ctx context.Context, code string) (*vetting.Contract, error) {
 	var c vetting.Contract
 	var profiles string
+	var start *time.Time
 	err := s.db.reader().queryRow(ctx, `SELECT code, organization_id, plan, slots, profiles, status, created_at,
-			(SELECT count(*) FROM coupons WHERE contract_code = contracts.code)
+			(SELECT count(*) FROM coupons WHERE contract_code = contracts.code), term_start, term_end
 		FROM contracts WHERE code = $1`, code).
-		Scan(&c.Code, &c.OrganizationID, &c.Plan, &c.Slots, &profiles, &c.Status, &c.CreatedAt, &c.Coupons)
+		Scan(&c.Code, &c.OrganizationID, &c.Plan, &c.Slots, &profiles, &c.Status, &c.CreatedAt, &c.Coupons, &start, &c.TermEnd)
 	if err != nil {
 		return nil, notFound(err, "contract "+code, vetting.ErrNotFound)
 	}
 	if c.Profiles, err = fromJSONText[string](profiles, "contract profiles"); err != nil {
 		return nil, err
+	}
+	c.TermStart = c.CreatedAt
+	if start != nil {
+		c.TermStart = *start
 	}
 	return &c, nil
 }

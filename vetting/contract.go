@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // MaxSlots is the largest number of certificates one contract may allow.
@@ -27,6 +28,9 @@ type ContractInput struct {
 	// Profiles lists the allowed certificate profiles, "ov" and/or "ev";
 	// empty means ["ov"]. The first is the default profile.
 	Profiles []string
+	// TermEnd, when set, is when the contract's term ends (it starts at
+	// creation); zero means open-ended.
+	TermEnd time.Time
 }
 
 // CreateContract validates in, draws a fresh contract code (retrying if one
@@ -47,9 +51,17 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput, actor st
 	}
 	c.Status = ContractActive
 	c.CreatedAt = s.now()
+	c.TermStart = c.CreatedAt
+	if !in.TermEnd.IsZero() {
+		if !in.TermEnd.After(c.CreatedAt) {
+			return nil, errorf(ErrInvalid, "invalid contract: term_end: must be after the contract's creation (got %s)", in.TermEnd.Format(time.DateOnly))
+		}
+		end := in.TermEnd.UTC()
+		c.TermEnd = &end
+	}
 	ev, err := event(c.CreatedAt, "contract.create", actor, map[string]any{
 		"organization_id": c.OrganizationID, "plan": c.Plan,
-		"slots": c.Slots, "profiles": c.Profiles, "status": c.Status,
+		"slots": c.Slots, "profiles": c.Profiles, "status": c.Status, "term_end": c.TermEnd,
 	})
 	if err != nil {
 		return nil, err
@@ -136,4 +148,37 @@ func checkContract(in ContractInput, actor string) (*Contract, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// SetContractTerm sets a contract's term: from start, until end (zero:
+// open-ended), with a "contract.term" audit event; renewing a contract is
+// setting its next term. Licenses are a name set's for the term.
+func (s *Service) SetContractTerm(ctx context.Context, code string, start, end time.Time, actor string) (*Contract, error) {
+	ie := &inputErrors{record: "contract term"}
+	if start.IsZero() {
+		ie.add("start", "is required")
+	}
+	if !end.IsZero() && !end.After(start) {
+		ie.add("end", "must be after the start (%s), got %s", start.Format(time.DateOnly), end.Format(time.DateOnly))
+	}
+	checkActor(ie, actor)
+	if err := ie.err(); err != nil {
+		return nil, err
+	}
+	if _, err := s.Contract(ctx, code); err != nil {
+		return nil, err
+	}
+	var endPtr *time.Time
+	if !end.IsZero() {
+		e := end.UTC()
+		endPtr = &e
+	}
+	ev, err := event(s.now(), "contract.term", actor, map[string]any{"start": start.UTC(), "end": endPtr})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SetContractTerm(ctx, code, start.UTC(), endPtr, ev); err != nil {
+		return nil, fmt.Errorf("vetting: set the term of contract %s: %w", code, err)
+	}
+	return s.Contract(ctx, code)
 }

@@ -88,6 +88,22 @@ func (m *memStore) Contacts(_ context.Context, orgID int64, history bool) ([]*Co
 	return out, nil
 }
 
+func (m *memStore) SetContractTerm(_ context.Context, code string, start time.Time, end *time.Time, audit *AuditEvent) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.checkAudit(audit); err != nil {
+		return err
+	}
+	c, ok := m.contracts[code]
+	if !ok {
+		return fmt.Errorf("memstore: contract %s: %w", code, ErrNotFound)
+	}
+	c.TermStart, c.TermEnd = start, end
+	m.contracts[code] = c
+	m.appendAudit(audit, code)
+	return nil
+}
+
 func (m *memStore) CreateCoupons(_ context.Context, cs []*Coupon, audit *AuditEvent) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -17,12 +17,13 @@ const (
 )
 
 // HeldNameSets returns the distinct name sets that count against the
-// contract's plan at now (PlanCountsAll): every one it was issued, or, on
-// a monthly plan, those with a certificate unrevoked and unexpired.
+// contract's plan at now (PlanCountsAll): every one it was issued in its
+// current term, or, on a monthly plan, those with a certificate unrevoked
+// and unexpired.
 func HeldNameSets(c *Contract, certs []IssuedCertificate, now time.Time) [][]string {
 	var sets [][]string
 	for _, ct := range certs {
-		if !PlanCountsAll(c) && !inUse(ct, now) {
+		if PlanCountsAll(c) && ct.IssuedAt.Before(c.TermStart) || !PlanCountsAll(c) && !inUse(ct, now) {
 			continue
 		}
 		if !slices.ContainsFunc(sets, func(s []string) bool { return slices.Equal(s, ct.Names) }) {

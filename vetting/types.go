@@ -102,6 +102,16 @@ type Contract struct {
 	// Coupons is how many coupons were redeemed on the contract: each one
 	// more license of a per-certificate plan.
 	Coupons int
+	// TermStart is when the contract's term began (its creation unless
+	// set); TermEnd when it ends (exclusive), nil for an open-ended term.
+	// Licenses are a name set's for the term; nothing is issued outside it.
+	TermStart time.Time
+	TermEnd   *time.Time
+}
+
+// InTerm reports whether at falls within the contract's term.
+func (c *Contract) InTerm(at time.Time) bool {
+	return !at.Before(c.TermStart) && (c.TermEnd == nil || at.Before(*c.TermEnd))
 }
 
 // Coupon is one license of a per-certificate plan, sold in a pack through
@@ -159,6 +169,9 @@ type Store interface {
 	// CreateContract inserts c; ErrDuplicate if the code is taken.
 	CreateContract(ctx context.Context, c *Contract, audit *AuditEvent) error
 	GetContract(ctx context.Context, code string) (*Contract, error)
+	// SetContractTerm sets the contract's term (end nil: open-ended);
+	// ErrNotFound if there is no such contract.
+	SetContractTerm(ctx context.Context, code string, start time.Time, end *time.Time, audit *AuditEvent) error
 	// SetContractStatus changes the status of the contract from from to to
 	// (a contract status); ErrNotFound if there is no such contract,
 	// ErrConflict if its status is no longer from.

@@ -55,10 +55,11 @@ func BuildUsage(c *Contract, month time.Time, certs []IssuedCertificate) *UsageR
 	setsBefore, setsByEnd := map[string]bool{}, map[string]bool{}
 	for _, ct := range certs {
 		key := strings.Join(ct.Names, "\n")
-		if ct.IssuedAt.Before(start) {
+		// Licenses count within the contract's current term.
+		if !ct.IssuedAt.Before(c.TermStart) && ct.IssuedAt.Before(start) {
 			setsBefore[key] = true
 		}
-		if ct.IssuedAt.Before(end) {
+		if !ct.IssuedAt.Before(c.TermStart) && ct.IssuedAt.Before(end) {
 			setsByEnd[key] = true
 		}
 		if !ct.IssuedAt.Before(start) && ct.IssuedAt.Before(end) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kakuin/kakuin/vetting"
 )
@@ -18,7 +19,7 @@ var contractStatusCommands = map[string]string{
 
 // runContract implements `kakuin contract create|show|suspend|resume|end`.
 func runContract(ctx context.Context, env *cliEnv, args []string) error {
-	const usage = "kakuin contract create --org ID [--plan per-certificate|monthly] [--slots N] [--profiles ov,ev] [--json] | " +
+	const usage = "kakuin contract create --org ID [--plan per-certificate|monthly] [--slots N] [--profiles ov,ev] [--term-end YYYY-MM-DD] [--json] | " +
 		"kakuin contract show CODE [--json] | kakuin contract suspend|resume|end CODE [--json] | kakuin contract add-coupon CODE --coupon NUMBER [--json]"
 	if len(args) == 0 {
 		return fmt.Errorf("%w: %s", errUsage, usage)
@@ -34,11 +35,16 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 		fs.StringVar(&in.Plan, "plan", vetting.PlanPerCertificate, "plan: per-certificate or monthly")
 		fs.IntVar(&in.Slots, "slots", 1, "number of certificates the plan allows at once")
 		fs.StringVar(&profiles, "profiles", "ov", "comma-separated certificate profiles the contract allows (ov, ev); the first is the default")
+		lastDay := fs.String("term-end", "", "the last day of the contract's term, YYYY-MM-DD (empty: open-ended)")
 		if _, err := parseArgs(fs, args[1:], 0, usage); err != nil {
 			return err
 		}
 		if in.OrganizationID == 0 {
 			return fmt.Errorf("%w: --org is required; %s", errUsage, usage)
+		}
+		var err error
+		if in.TermEnd, err = termDay("--term-end", *lastDay, true); err != nil {
+			return err
 		}
 		for _, p := range strings.Split(profiles, ",") {
 			if p = strings.TrimSpace(p); p != "" {
@@ -70,8 +76,38 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 			return printResult(env.stdout, *asJSON, map[string]any{
 				"code": c.Code, "org": c.OrganizationID, "plan": c.Plan, "slots": c.Slots, "coupons": c.Coupons,
 				"profiles": c.Profiles, "status": c.Status, "created_at": c.CreatedAt,
-			}, fmt.Sprintf("%s\torg %d\t%s\t%d slot(s)\t%d coupon(s)\t%s\t%s", c.Code, c.OrganizationID, c.Plan, c.Slots, c.Coupons,
-				strings.Join(c.Profiles, ","), c.Status))
+				"term_start": c.TermStart, "term_end": c.TermEnd,
+			}, fmt.Sprintf("%s\torg %d\t%s\t%d slot(s)\t%d coupon(s)\t%s\t%s\tterm %s", c.Code, c.OrganizationID, c.Plan, c.Slots, c.Coupons,
+				strings.Join(c.Profiles, ","), c.Status, termText(c)))
+		})
+	case "term":
+		first := fs.String("start", "", "the first day of the term, YYYY-MM-DD")
+		last := fs.String("end", "", "the last day of the term, YYYY-MM-DD (empty: open-ended)")
+		pos, err := parseArgs(fs, args[1:], 1, usage)
+		if err != nil {
+			return err
+		}
+		if err := vetting.ValidateContractCode(pos[0]); err != nil {
+			return err
+		}
+		start, err := termDay("--start", *first, false)
+		if err != nil {
+			return err
+		}
+		if start.IsZero() {
+			return fmt.Errorf("--start is required: the first day of the term, as 2026-12-01")
+		}
+		start = start.AddDate(0, 0, -1) // termDay gives the day after
+		end, err := termDay("--end", *last, true)
+		if err != nil {
+			return err
+		}
+		return withApp(ctx, env, cf, func(a *app) error {
+			c, err := a.vetting.SetContractTerm(ctx, pos[0], start, end, "cli")
+			if err != nil {
+				return err
+			}
+			return printResult(env.stdout, *asJSON, contractTermJSON(c), "contract "+c.Code+" term: "+termText(c))
 		})
 	case "add-coupon":
 		coupon := fs.String("coupon", "", "the coupon number")
@@ -122,4 +158,33 @@ func contractStatusMessage(code, status string) string {
 		return fmt.Sprintf("contract %s ended: this is final; its ACME accounts can no longer order or finalize", code)
 	}
 	return fmt.Sprintf("contract %s is active", code)
+}
+
+// termDay reads a YYYY-MM-DD day of a term flag and returns the instant
+// the day ends (00:00 UTC of the next day): the exclusive end of a term
+// whose last day it is. Empty is the zero time when allowed.
+func termDay(flag, v string, optional bool) (time.Time, error) {
+	if v == "" {
+		if optional {
+			return time.Time{}, nil
+		}
+		return time.Time{}, fmt.Errorf("%s is required, as 2026-12-01", flag)
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: want a day such as 2027-11-30", flag, v)
+	}
+	return d.AddDate(0, 0, 1), nil
+}
+
+// termText shows a contract's term by its first and last days.
+func termText(c *vetting.Contract) string {
+	if c.TermEnd == nil {
+		return c.TermStart.UTC().Format(time.DateOnly) + " - (open-ended)"
+	}
+	return c.TermStart.UTC().Format(time.DateOnly) + " - " + c.TermEnd.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+func contractTermJSON(c *vetting.Contract) map[string]any {
+	return map[string]any{"code": c.Code, "term_start": c.TermStart, "term_end": c.TermEnd}
 }

@@ -44,7 +44,7 @@ var commands = map[string]command{
 	"init":     {"create the CA hierarchy (root, OV and EV issuing CAs)", runInit},
 	"migrate":  {"apply database migrations", runMigrate},
 	"org":      {"manage organizations and their contacts (create, show, contact, contacts)", runOrg},
-	"contract": {"manage contracts (create, show, suspend, resume, end, add-coupon)", runContract},
+	"contract": {"manage contracts (create, show, suspend, resume, end, term, add-coupon)", runContract},
 	"eab":      {"manage External Account Binding credentials (create, revoke)", runEAB},
 	"csr":      {"check a CSR as finalize would (PEM with either header, or DER)", runCSR},
 	"revoke":   {"revoke a certificate (OCSP at once, its CRL within a minute)", runRevoke},
