@@ -43,7 +43,23 @@ type Subject struct {
 	Country      string // ISO 3166-1 alpha-2
 	Province     string // ST
 	Locality     string // L
+
+	// EV only (EV Guidelines 7.1.4.2): the organization's category, the
+	// jurisdiction of its registration (the country, for registries at
+	// national level such as Japan's corporate numbers) and its
+	// registration number.
+	BusinessCategory    string // BusinessCategoryPrivate, ...
+	JurisdictionCountry string
+	SerialNumber        string
 }
+
+// EV business categories (EV Guidelines 7.1.4.2.3).
+const (
+	BusinessCategoryPrivate       = "Private Organization"
+	BusinessCategoryGovernment    = "Government Entity"
+	BusinessCategoryBusiness      = "Business Entity"
+	BusinessCategoryNonCommercial = "Non-Commercial Entity"
+)
 
 // Request asks for one end-entity certificate.
 type Request struct {

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
@@ -206,6 +207,7 @@ func TestIssueProfilesUseTheirIssuer(t *testing.T) {
 			iss := a.issuers[profiles[p].issuerID]
 			req := ovRequest(leafKey(t, "p256").Public(), "www.example.com")
 			req.Profile = p
+			req.Subject.BusinessCategory, req.Subject.JurisdictionCountry, req.Subject.SerialNumber = BusinessCategoryPrivate, "JP", "7000012050002"
 			tmpl, err := a.leafTemplate(req, iss, testNow.Truncate(time.Second))
 			if err != nil {
 				t.Fatal(err)
@@ -232,28 +234,60 @@ func TestIssueProfilesUseTheirIssuer(t *testing.T) {
 }
 
 func TestIssueEVNeedsEVSubject(t *testing.T) {
-	// The EV subject fields (businessCategory, serialNumber, jurisdiction)
-	// are not built yet, so the EV lints must stop issuance.
+	// Without the EV subject fields an EV request is refused before any
+	// serial is reserved.
 	a, store := loadCA(t, sharedCA(t, KeyECDSAP384))
 	req := ovRequest(leafKey(t, "p256").Public(), "www.example.com")
 	req.Profile = ProfileEV
 	_, err := a.Issue(context.Background(), req)
-	var le *LintError
-	if !errors.As(err, &le) {
-		t.Fatalf("got %v, want *LintError", err)
+	if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), "business category") {
+		t.Fatalf("got %v, want ErrInvalidRequest naming the business category", err)
 	}
-	for _, want := range []string{"e_ev_business_category_missing", "e_ev_serial_number_missing"} {
-		if !slices.ContainsFunc(le.Lints, func(l string) bool { return strings.HasPrefix(l, want) }) {
-			t.Errorf("lints: got %v, want %s among them", le.Lints, want)
-		}
+	if store.reserved() != 0 {
+		t.Errorf("reserved serials: got %d, want 0", store.reserved())
 	}
-	if store.reserved() != 1 {
-		t.Fatalf("reserved serials: got %d, want 1", store.reserved())
-	}
-	for _, id := range store.serials {
-		if id != IssuerEV {
-			t.Errorf("serial reserved for issuer %q, want %q", id, IssuerEV)
-		}
+}
+
+// TestIssueEV issues an EV certificate with the EV subject: it passes zlint
+// (lint before sign), comes from the EV issuing CA with the EV policy
+// only, and carries businessCategory, jurisdictionCountryName and
+// serialNumber (PrintableString) ahead of the BR attributes.
+func TestIssueEV(t *testing.T) {
+	a, _ := loadCA(t, sharedCA(t, KeyECDSAP384))
+	for _, kind := range []string{"p256", "rsa2048"} {
+		t.Run(kind, func(t *testing.T) {
+			req := ovRequest(leafKey(t, kind).Public(), "www.example.com", "example.com")
+			req.Profile = ProfileEV
+			req.Subject.BusinessCategory = BusinessCategoryPrivate
+			req.Subject.JurisdictionCountry = "JP"
+			req.Subject.SerialNumber = "7000012050002"
+			issued, err := a.Issue(context.Background(), req)
+			if err != nil {
+				t.Fatalf("Issue: %v", err)
+			}
+			cert, err := x509.ParseCertificate(issued.DER)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if issued.IssuerID != IssuerEV || len(cert.Policies) != 1 || cert.Policies[0].String() != "2.23.140.1.1" {
+				t.Errorf("issuer %s, policies %v; want the EV CA and 2.23.140.1.1 only", issued.IssuerID, cert.Policies)
+			}
+			var rdns pkix.RDNSequence
+			if _, err := asn1.Unmarshal(cert.RawSubject, &rdns); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, rdn := range rdns {
+				got = append(got, rdn[0].Type.String())
+			}
+			want := []string{"2.5.4.15", "1.3.6.1.4.1.311.60.2.1.3", "2.5.4.5", "2.5.4.6", "2.5.4.8", "2.5.4.7", "2.5.4.10", "2.5.4.3"}
+			if !slices.Equal(got, want) {
+				t.Errorf("subject attributes: got %v, want %v", got, want)
+			}
+			if cert.Subject.SerialNumber != "7000012050002" {
+				t.Errorf("serialNumber: got %q", cert.Subject.SerialNumber)
+			}
+		})
 	}
 }
 

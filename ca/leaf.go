@@ -55,7 +55,8 @@ func (a *Authority) leafTemplate(req Request, iss *issuer, notBefore time.Time) 
 	return tmpl, nil
 }
 
-// leafSubject encodes the subject in BR §7.1.4.2 order: C, ST, L, O, CN.
+// leafSubject encodes the subject in BR §7.1.4.2 order: C, ST, L, O, CN,
+// after the EV attributes for the EV profile.
 // The organization data comes from vetting, never from the CSR.
 func leafSubject(req Request) ([]byte, error) {
 	s := req.Subject
@@ -72,13 +73,42 @@ func leafSubject(req Request) ([]byte, error) {
 	case len(s.Province) > maxProvinceLen || len(s.Locality) > maxLocalityLen:
 		return nil, fmt.Errorf("%w: subject province or locality is longer than %d bytes", ErrInvalidRequest, maxLocalityLen)
 	}
-	return rawName(
+	attrs := []nameAttr{
 		country(s.Country),
 		utf8Attr(oidProvince, s.Province),
 		utf8Attr(oidLocality, s.Locality),
 		utf8Attr(oidOrganization, s.Organization),
 		utf8Attr(oidCommonName, commonName(req.Names)),
-	)
+	}
+	if req.Profile == ProfileEV {
+		ev, err := evAttrs(s)
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(ev, attrs...)
+	}
+	return rawName(attrs...)
+}
+
+// evAttrs are the EV subject attributes (EV Guidelines 7.1.4.2.3-5):
+// businessCategory, jurisdictionCountryName and serialNumber (the
+// registration number), placed ahead of the BR ones; the jurisdiction and
+// serial number are PrintableString.
+func evAttrs(s Subject) ([]nameAttr, error) {
+	switch {
+	case s.BusinessCategory != BusinessCategoryPrivate && s.BusinessCategory != BusinessCategoryGovernment &&
+		s.BusinessCategory != BusinessCategoryBusiness && s.BusinessCategory != BusinessCategoryNonCommercial:
+		return nil, fmt.Errorf("%w: EV business category %q is not one of the EV Guidelines' four", ErrInvalidRequest, s.BusinessCategory)
+	case !isCountryCode(s.JurisdictionCountry):
+		return nil, fmt.Errorf("%w: EV jurisdiction country %q is not an ISO 3166-1 alpha-2 code", ErrInvalidRequest, s.JurisdictionCountry)
+	case s.SerialNumber == "" || len(s.SerialNumber) > 64:
+		return nil, fmt.Errorf("%w: EV subject needs the registration number (serialNumber, at most 64 characters)", ErrInvalidRequest)
+	}
+	return []nameAttr{
+		utf8Attr(oidBusinessCategory, s.BusinessCategory),
+		{oidJurisdictionCountry, asn1.TagPrintableString, s.JurisdictionCountry},
+		{oidSerialNumber, asn1.TagPrintableString, s.SerialNumber},
+	}, nil
 }
 
 // commonName picks the CN: the first name, or if it is longer than the

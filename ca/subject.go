@@ -14,6 +14,10 @@ var (
 	oidLocality     = asn1.ObjectIdentifier{2, 5, 4, 7}
 	oidOrganization = asn1.ObjectIdentifier{2, 5, 4, 10}
 	oidCommonName   = asn1.ObjectIdentifier{2, 5, 4, 3}
+
+	oidSerialNumber        = asn1.ObjectIdentifier{2, 5, 4, 5}
+	oidBusinessCategory    = asn1.ObjectIdentifier{2, 5, 4, 15}
+	oidJurisdictionCountry = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 60, 2, 1, 3}
 )
 
 // Upper bounds from RFC 5280 Appendix A (ub-*).
