@@ -84,10 +84,13 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 		PublicKey: csr.PublicKey,
 		Names:     issuanceNames(o),
 		Subject: ca.Subject{
-			Organization: org.Name,
-			Country:      org.Country,
-			Province:     org.Province,
-			Locality:     org.Locality,
+			Organization:        org.Name,
+			Country:             org.Country,
+			Province:            org.Province,
+			Locality:            org.Locality,
+			BusinessCategory:    org.BusinessCategory,
+			JurisdictionCountry: org.Country, // registries at national level, as Japan's corporate numbers
+			SerialNumber:        org.RegistrationNumber,
 		},
 	}
 	// Signing and storing must not be abandoned half way if the client

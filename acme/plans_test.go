@@ -179,3 +179,46 @@ func testContractTerm(t *testing.T, backend string) {
 	_, err = c.AuthorizeOrder(ctx, xacme.DomainIDs("second.term.example.jp"))
 	wantPlanRefusal(t, "order after the term ended", err, "term ended on", "kakuin contract term")
 }
+
+// TestEVIssuance: an EV contract's order, once two officers have approved
+// the organization's EV identity, is issued by the EV issuing CA with the
+// EV policy and the EV subject from the vetted record.
+func TestEVIssuance(t *testing.T) { forEachBackend(t, testEVIssuance) }
+
+func testEVIssuance(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
+	ctx := context.Background()
+	org, err := e.vet.CreateOrganization(ctx, vetting.OrganizationInput{Name: "EV Example KK", Country: "JP", Province: "Tokyo",
+		Locality: "Minato-ku", RegistrationNumber: "7000012050002"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contract, err := e.vet.CreateContract(ctx, vetting.ContractInput{OrganizationID: org.ID, Profiles: []string{"ev"}, Slots: 5}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.registerWith(t, nil, e.newEAB(t, contract))
+	chain, _, _ := e.issue(t, c, "http-01", "www.ev.example.jp")
+	leaf, err := x509.ParseCertificate(chain[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	evCA, ok := e.authority.IssuerCertificate("ev")
+	if !ok {
+		t.Fatal("no EV issuing CA")
+	}
+	if err := leaf.CheckSignatureFrom(evCA); err != nil || len(leaf.Policies) != 1 || leaf.Policies[0].String() != "2.23.140.1.1" {
+		t.Errorf("EV leaf: signature by the EV CA %v, policies %v; want the EV CA and 2.23.140.1.1 only", err, leaf.Policies)
+	}
+	if leaf.Subject.SerialNumber != "7000012050002" || leaf.Subject.Organization[0] != "EV Example KK" {
+		t.Errorf("EV subject: got %v", leaf.Subject)
+	}
+	id, err := e.store.OrgIdentity(ctx, org.ID, "ev")
+	if err != nil {
+		t.Fatalf("EV identity: %v", err)
+	}
+	cs, err := e.vet.Case(ctx, id.CaseID)
+	if err != nil || len(cs.Approvals) != 2 || cs.Approvals[0].Officer == cs.Approvals[1].Officer {
+		t.Errorf("EV case: got %+v, %v; want approved by two different officers", cs, err)
+	}
+}

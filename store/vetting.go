@@ -30,9 +30,13 @@ func (s *core) CreateOrganization(ctx context.Context, o *vetting.Organization, 
 	created := s.stamp(o.CreatedAt)
 	var id int64
 	err := s.inAuditedTx(ctx, audit, func(c conn) (string, error) {
-		err := c.queryRow(ctx, `INSERT INTO organizations (name, name_ja, country, province, locality, registration_number, phone, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			o.Name, o.NameJa, o.Country, o.Province, o.Locality, o.RegistrationNumber, o.Phone, created).Scan(&id)
+		if o.BusinessCategory == "" {
+			o.BusinessCategory = vetting.BusinessCategories[0]
+		}
+		err := c.queryRow(ctx, `INSERT INTO organizations (name, name_ja, country, province, locality, registration_number, phone,
+				business_category, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			o.Name, o.NameJa, o.Country, o.Province, o.Locality, o.RegistrationNumber, o.Phone, o.BusinessCategory, created).Scan(&id)
 		if err != nil {
 			return "", vettingInsertError(err, "creating organization", "")
 		}
@@ -48,9 +52,11 @@ func (s *core) CreateOrganization(ctx context.Context, o *vetting.Organization, 
 // GetOrganization returns the organization, or vetting.ErrNotFound.
 func (s *core) GetOrganization(ctx context.Context, id int64) (*vetting.Organization, error) {
 	var o vetting.Organization
-	err := s.db.reader().queryRow(ctx, `SELECT id, name, name_ja, country, province, locality, registration_number, phone, created_at
+	err := s.db.reader().queryRow(ctx, `SELECT id, name, name_ja, country, province, locality, registration_number, phone,
+			business_category, created_at
 		FROM organizations WHERE id = $1`, id).
-		Scan(&o.ID, &o.Name, &o.NameJa, &o.Country, &o.Province, &o.Locality, &o.RegistrationNumber, &o.Phone, &o.CreatedAt)
+		Scan(&o.ID, &o.Name, &o.NameJa, &o.Country, &o.Province, &o.Locality, &o.RegistrationNumber, &o.Phone,
+			&o.BusinessCategory, &o.CreatedAt)
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("organization %d", id), vetting.ErrNotFound)
 	}

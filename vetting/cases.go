@@ -186,6 +186,14 @@ func (s *Service) Approve(ctx context.Context, caseID int64, officer, note, owne
 	}
 	ev := c.Kind == CaseIdentity && c.Level == ProfileEV
 	if ev {
+		org, err := s.Organization(ctx, c.OrganizationID)
+		if err != nil {
+			return nil, err
+		}
+		if org.RegistrationNumber == "" {
+			return nil, errorf(ErrInvalid, "case %d cannot be approved: EV certificates carry the registration number "+
+				"(serialNumber), and organization %d (%s) has none", caseID, org.ID, org.Name)
+		}
 		if slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.RecordedBy == officer }) {
 			return nil, s.refused(ctx, c, officer, "approve", errorf(ErrForbidden,
 				"officer %s recorded evidence on EV case %d and may not approve it (separation of duties): another approver must", officer, caseID))

@@ -294,3 +294,22 @@ func verifyAudit(t *testing.T, db store.Backend) {
 		t.Errorf("audit log: %+v, %v", check, err)
 	}
 }
+
+// TestEVApprovalNeedsRegistrationNumber: EV certificates carry the
+// registration number, so an organization without one is not EV-vetted.
+func TestEVApprovalNeedsRegistrationNumber(t *testing.T) {
+	e := newCaseEnv(t)
+	org, err := e.s.CreateOrganization(t.Context(), vetting.OrganizationInput{Name: "No Number KK", Country: "JP",
+		Province: "Tokyo", Locality: "Minato-ku"}, "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := e.s.OpenCase(t.Context(), vetting.CaseInput{Kind: vetting.CaseIdentity, OrganizationID: org.ID, Level: vetting.ProfileEV,
+		Reason: "EV"}, "sato")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.evidence(c.ID, "sato", append(ovItems, vetting.ItemApplicantCall, vetting.ItemHRConfirmation, vetting.ItemSubscriberAgreement)...)
+	_, err = e.s.Approve(t.Context(), c.ID, "tanaka", "", "")
+	wantRefused(t, "EV approval without a registration number", err, vetting.ErrInvalid, "has none")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -30,6 +31,9 @@ type OrganizationInput struct {
 	RegistrationNumber string
 	// Phone is the organization's main number (optional), Japanese.
 	Phone string
+	// BusinessCategory is the EV business category; empty means "Private
+	// Organization".
+	BusinessCategory string
 }
 
 // MaxRegistrationNumber is the maximum length of a registration number
@@ -48,6 +52,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput, 
 	ev, err := event(o.CreatedAt, "org.create", actor, map[string]any{
 		"name": o.Name, "name_ja": o.NameJa, "country": o.Country,
 		"province": o.Province, "locality": o.Locality, "registration_number": o.RegistrationNumber, "phone": o.Phone,
+		"business_category": o.BusinessCategory,
 	})
 	if err != nil {
 		return nil, err
@@ -113,6 +118,13 @@ func checkOrganization(in OrganizationInput, actor string) (*Organization, error
 		}
 	case len(o.RegistrationNumber) > MaxRegistrationNumber || !printable(o.RegistrationNumber):
 		ie.add("registration_number", "must be text of at most %d bytes", MaxRegistrationNumber)
+	}
+	o.BusinessCategory = in.BusinessCategory
+	if o.BusinessCategory == "" {
+		o.BusinessCategory = BusinessCategories[0]
+	}
+	if !slices.Contains(BusinessCategories, o.BusinessCategory) {
+		ie.add("business_category", "must be one of %s (got %s)", strings.Join(BusinessCategories, ", "), quote(in.BusinessCategory))
 	}
 	if strings.TrimSpace(in.Phone) != "" {
 		if o.Phone, p = normalizePhone(in.Phone); p != "" {

@@ -50,6 +50,7 @@ func TestCreateOrganizationValid(t *testing.T) {
 			want := tt.want
 			want.ID = 1
 			want.CreatedAt = testStored
+			want.BusinessCategory = BusinessCategories[0] // the default
 			if *got != want {
 				t.Errorf("got %+v, want %+v", *got, want)
 			}

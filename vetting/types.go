@@ -53,9 +53,16 @@ type Organization struct {
 	// 13-digit corporate number. The EV subject's serialNumber.
 	RegistrationNumber string
 	// Phone is the main number, national form, digits only.
-	Phone     string
-	CreatedAt time.Time
+	Phone string
+	// BusinessCategory is the EV business category: "Private
+	// Organization" (the default), "Government Entity", "Business Entity"
+	// or "Non-Commercial Entity".
+	BusinessCategory string
+	CreatedAt        time.Time
 }
+
+// BusinessCategories are the EV Guidelines' business categories.
+var BusinessCategories = []string{"Private Organization", "Government Entity", "Business Entity", "Non-Commercial Entity"}
 
 // Contact roles (REQUIREMENTS.md "Parties and records").
 const (

@@ -33,6 +33,7 @@ func runOrg(ctx context.Context, env *cliEnv, args []string) error {
 		fs.StringVar(&in.Locality, "locality", "", "city (the certificate's L)")
 		fs.StringVar(&in.RegistrationNumber, "registration-number", "", "registration number; for JP the 13-digit corporate number")
 		fs.StringVar(&in.Phone, "phone", "", "the organization's main phone number")
+		fs.StringVar(&in.BusinessCategory, "business-category", "", "EV business category: Private Organization (default), Government Entity, Business Entity or Non-Commercial Entity")
 		if _, err := parseArgs(fs, args[1:], 0, usage); err != nil {
 			return err
 		}
@@ -57,7 +58,7 @@ func runOrg(ctx context.Context, env *cliEnv, args []string) error {
 			return printResult(env.stdout, *asJSON, map[string]any{
 				"id": o.ID, "name": o.Name, "name_ja": o.NameJa, "country": o.Country,
 				"province": o.Province, "locality": o.Locality, "registration_number": o.RegistrationNumber,
-				"phone": o.Phone, "created_at": o.CreatedAt,
+				"phone": o.Phone, "business_category": o.BusinessCategory, "created_at": o.CreatedAt,
 			}, fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s", o.ID, o.Name, o.NameJa, o.Country, o.Province, o.Locality,
 				o.RegistrationNumber, o.Phone))
 		})
