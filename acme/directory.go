@@ -1,6 +1,10 @@
 package acme
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/kakuin/kakuin/vetting"
+)
 
 // directoryJSON is the directory object (RFC 8555 §7.1.1).
 type directoryJSON struct {
@@ -19,6 +23,15 @@ type metaJSON struct {
 	Website                 string   `json:"website,omitempty"`
 	CAAIdentities           []string `json:"caaIdentities,omitempty"`
 	ExternalAccountRequired bool     `json:"externalAccountRequired"`
+	// Profiles names the certificate profiles a newOrder may ask for,
+	// with a description (draft-ietf-acme-profiles §3).
+	Profiles map[string]string `json:"profiles"`
+}
+
+// profileDescriptions are the profiles of the directory's meta.profiles.
+var profileDescriptions = map[string]string{
+	vetting.ProfileOV: "Organization Validated TLS server certificate (policy 2.23.140.1.2.2), from the OV issuing CA",
+	vetting.ProfileEV: "Extended Validation TLS server certificate (policy 2.23.140.1.1), from the EV issuing CA",
 }
 
 // directory implements RFC 8555 §7.1.1. newAuthz is absent: kakuin does
@@ -35,6 +48,7 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request) error {
 			Website:                 s.meta.Website,
 			CAAIdentities:           s.meta.CAAIdentities,
 			ExternalAccountRequired: true,
+			Profiles:                profileDescriptions,
 		},
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,11 +26,13 @@ type orderJSON struct {
 	Finalize       string          `json:"finalize"`
 	Certificate    string          `json:"certificate,omitempty"`
 	Error          json.RawMessage `json:"error,omitempty"`
+	Profile        string          `json:"profile,omitempty"`
 }
 
 // orderView renders o with its authorizations at now.
 func (s *Server) orderView(o *Order, authzs []*Authorization, now time.Time) orderJSON {
 	v := orderJSON{
+		Profile:        o.Profile,
 		Status:         EffectiveStatus(o, authzs, now),
 		Expires:        timeString(o.Expires),
 		Identifiers:    o.Identifiers,
@@ -103,6 +106,9 @@ type newOrderRequest struct {
 	Identifiers []Identifier `json:"identifiers"`
 	NotBefore   string       `json:"notBefore"`
 	NotAfter    string       `json:"notAfter"`
+	// Profile picks a certificate profile (draft-ietf-acme-profiles §4);
+	// empty means the contract's default.
+	Profile string `json:"profile"`
 }
 
 // newOrder implements RFC 8555 §7.4. The account's contract must be active;
@@ -139,6 +145,10 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	profile, err := orderProfile(contract, req.Profile)
+	if err != nil {
+		return err
+	}
 	now := s.clock()
 	names := sortedNames(ids.names)
 
@@ -156,7 +166,7 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 		return internal(err)
 	}
 
-	if _, err := s.checkLifecycle(ctx, contract, contract.Profiles[0], names, now); err != nil {
+	if _, err := s.checkLifecycle(ctx, contract, profile, names, now); err != nil {
 		return err
 	}
 	o := &Order{
@@ -164,7 +174,7 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 		StoredStatus: StatusPending,
 		Identifiers:  ids.echo,
 		Names:        names,
-		Profile:      contract.Profiles[0],
+		Profile:      profile,
 		Expires:      now.Add(s.policy.OrderLifetime),
 	}
 	var reused, created []*Authorization
@@ -206,6 +216,23 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 	s.log.InfoContext(ctx, "acme order created", "account", acct.ID, "order", o.ID,
 		"names", len(names), "reused_authzs", len(reused), "profile", o.Profile)
 	return s.writeOrder(w, http.StatusCreated, o, append(reused, created...))
+}
+
+// orderProfile is the profile a newOrder gets: the requested one, which
+// must exist (invalidProfile) and be one the contract allows
+// (invalidProfile, naming those it does), or the contract's default.
+func orderProfile(c *vetting.Contract, requested string) (string, error) {
+	if requested == "" {
+		return c.Profiles[0], nil
+	}
+	if _, ok := profileDescriptions[requested]; !ok {
+		return "", newProblem(probInvalidProfile, "profile %q is not offered; the directory's meta.profiles lists ov and ev", requested)
+	}
+	if !slices.Contains(c.Profiles, requested) {
+		return "", newProblem(probInvalidProfile, "contract %s does not allow the %s profile; it allows %s", c.Code, requested,
+			strings.Join(c.Profiles, ", "))
+	}
+	return requested, nil
 }
 
 // gateReuse asks the vetting gate whether a valid authorization of the

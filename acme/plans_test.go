@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/elliptic"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -221,4 +223,52 @@ func testEVIssuance(t *testing.T, backend string) {
 	if err != nil || len(cs.Approvals) != 2 || cs.Approvals[0].Officer == cs.Approvals[1].Officer {
 		t.Errorf("EV case: got %+v, %v; want approved by two different officers", cs, err)
 	}
+}
+
+// TestOrderProfiles: the directory lists ov and ev; newOrder's profile
+// picks one the contract allows, an unknown or disallowed one is
+// invalidProfile, and none is the contract's default.
+func TestOrderProfiles(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	r := e.do(t, mustRequest(t, "GET", e.directoryURL()))
+	var dir struct {
+		Meta struct{ Profiles map[string]string } `json:"meta"`
+	}
+	if err := json.Unmarshal(r.body, &dir); err != nil || dir.Meta.Profiles["ov"] == "" || dir.Meta.Profiles["ev"] == "" {
+		t.Fatalf("directory meta.profiles: got %s", r.body)
+	}
+	c := e.register(t, nil) // an OV-only contract
+	order := func(profile string) *response {
+		t.Helper()
+		payload := map[string]any{"identifiers": []map[string]string{{"type": "dns", "value": "profile.example.jp"}}}
+		if profile != "" {
+			payload["profile"] = profile
+		}
+		return e.signedPost(t, "/acme/new-order", rawJWS{key: c.Key, kid: string(c.KID), payload: mustJSON(t, payload)})
+	}
+	for _, tt := range []struct{ profile, want, detail string }{
+		{"ev", "invalidProfile", "does not allow the ev profile; it allows ov"},
+		{"dv", "invalidProfile", `profile "dv" is not offered`},
+	} {
+		if r := order(tt.profile); r.status != 400 || r.problemType() != tt.want || !strings.Contains(r.problem["detail"].(string), tt.detail) {
+			t.Errorf("profile %q: got %d %s %v, want 400 %s", tt.profile, r.status, r.problemType(), r.problem["detail"], tt.want)
+		}
+	}
+	for _, profile := range []string{"", "ov"} {
+		r := order(profile)
+		var o struct{ Profile string }
+		json.Unmarshal(r.body, &o)
+		if r.status != 201 || o.Profile != "ov" {
+			t.Errorf("profile %q on an OV contract: got %d %s, want 201 with profile ov", profile, r.status, r.body)
+		}
+	}
+}
+
+func mustRequest(t *testing.T, method, url string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }

@@ -29,10 +29,13 @@ const (
 	probMalformed               = "malformed"
 	probOrderNotReady           = "orderNotReady"
 	probRejectedIdentifier      = "rejectedIdentifier"
-	probServerInternal          = "serverInternal"
-	probUnauthorized            = "unauthorized"
-	probUnsupportedContact      = "unsupportedContact"
-	probUnsupportedIdentifier   = "unsupportedIdentifier"
+	// probInvalidProfile: the newOrder's profile is unknown or not allowed
+	// (draft-ietf-acme-profiles §6).
+	probInvalidProfile        = "invalidProfile"
+	probServerInternal        = "serverInternal"
+	probUnauthorized          = "unauthorized"
+	probUnsupportedContact    = "unsupportedContact"
+	probUnsupportedIdentifier = "unsupportedIdentifier"
 )
 
 // problemStatus is the HTTP status of each problem type, following Boulder
