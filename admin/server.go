@@ -104,7 +104,8 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, officer string, 
 		status = http.StatusNotFound
 	case errors.Is(err, vetting.ErrInvalid):
 		status = http.StatusBadRequest
-	case errors.Is(err, vetting.ErrConflict), errors.Is(err, vetting.ErrDuplicate), errors.Is(err, vetting.ErrInactive):
+	case errors.Is(err, vetting.ErrConflict), errors.Is(err, vetting.ErrDuplicate), errors.Is(err, vetting.ErrInactive),
+		errors.Is(err, vetting.ErrNotListed):
 		status = http.StatusConflict
 	}
 	if status == http.StatusInternalServerError {

@@ -210,6 +210,12 @@ type Vetting struct {
 	// name under a domain, or patterns with "*" matching any characters
 	// ("*bank*"). Lower case, letters, digits, '-', '.' and '*'.
 	HighRisk []string `json:"high_risk"`
+	// DirectoryFile is a JSON business directory (an array of entries with
+	// country, registration_number, name, address, phone) that officers
+	// call registration contacts from: phone verification then records the
+	// listed number, and an unlisted organization is vetted on documents.
+	// Empty: none. It stands in for a credit-research company's service.
+	DirectoryFile string `json:"directory_file"`
 	// Contact is whom a customer whose order is held can ask (the vetting
 	// desk's e-mail address or phone), shown in the held authorization's
 	// "hold" object. Empty shows none.

@@ -118,6 +118,15 @@ func (s *Service) RecordEvidence(ctx context.Context, caseID int64, officer, ite
 	if _, err := s.officer(ctx, officer, RoleSpecialist, "record evidence"); err != nil {
 		return nil, err
 	}
+	if item == ItemPhoneVerification && s.dir != nil {
+		// The call must go to the number an independent directory lists,
+		// never one the applicant gave: record which.
+		listing, err := s.DirectoryListing(ctx, c.OrganizationID)
+		if err != nil {
+			return nil, err
+		}
+		note = fmt.Sprintf("called %s, listed by %s: %s", listing.Phone, listing.Source, note)
+	}
 	e := &Evidence{Item: item, Note: note, RecordedBy: officer, RecordedAt: s.now()}
 	ev, err := event(e.RecordedAt, "case.evidence", OfficerActor(officer), map[string]any{"case": caseID, "item": item, "note": note})
 	if err != nil {
@@ -180,6 +189,7 @@ func (s *Service) Approve(ctx context.Context, caseID int64, officer, note, owne
 			missing = append(missing, item)
 		}
 	}
+	missing = s.documentsForPhone(ctx, c, missing)
 	if len(missing) > 0 {
 		return nil, errorf(ErrInvalid, "case %d cannot be approved yet: evidence missing for %s (kakuin vet evidence)",
 			caseID, strings.Join(missing, ", "))
@@ -349,4 +359,18 @@ func (s *Service) storeCase(ctx context.Context, c Case) (*Case, bool, error) {
 		return nil, false, fmt.Errorf("vetting: opening a %s case: %w", c.Kind, err)
 	}
 	return open, opened, nil
+}
+
+// documentsForPhone drops phone-verification from the missing evidence of
+// an identity case when the organization is not in the directory and its
+// documents (a seal certificate) were recorded instead, as the FAQ allows.
+func (s *Service) documentsForPhone(ctx context.Context, c *Case, missing []string) []string {
+	if s.dir == nil || !slices.Contains(missing, ItemPhoneVerification) ||
+		!slices.ContainsFunc(c.Evidence, func(e Evidence) bool { return e.Item == ItemDocuments }) {
+		return missing
+	}
+	if _, err := s.DirectoryListing(ctx, c.OrganizationID); !errors.Is(err, ErrNotListed) {
+		return missing
+	}
+	return slices.DeleteFunc(missing, func(item string) bool { return item == ItemPhoneVerification })
 }

@@ -123,3 +123,23 @@ func (d *FileDirectory) Lookup(_ context.Context, q DirectoryQuery) (*DirectoryE
 	c := *e
 	return &c, nil
 }
+
+// DirectoryListing looks the organization up in the configured directory:
+// its listing, or an error wrapping ErrNotListed (then the organization
+// must send documents, a seal certificate, instead of the phone call);
+// ErrInvalid when no directory is configured.
+func (s *Service) DirectoryListing(ctx context.Context, orgID int64) (*DirectoryEntry, error) {
+	if s.dir == nil {
+		return nil, errorf(ErrInvalid, "no business directory is configured (vetting.directory_file)")
+	}
+	o, err := s.Organization(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.dir.Lookup(ctx, DirectoryQuery{Country: o.Country, RegistrationNumber: o.RegistrationNumber, Name: o.Name})
+	if errors.Is(err, ErrNotListed) {
+		return nil, &kindError{kind: ErrNotListed, cause: err, msg: fmt.Sprintf("vetting: organization %d (%s) is not listed in the "+
+			"business directory: it must send a seal certificate (record the documents item) instead of the phone call", o.ID, o.Name)}
+	}
+	return e, err
+}

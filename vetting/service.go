@@ -23,6 +23,10 @@ type Options struct {
 	// Cases persists officers, vetting cases and approvals; nil leaves
 	// those methods failing with an error that says so.
 	Cases CaseStore
+	// Directory is the independent business directory officers find the
+	// number to call the registration contact at; nil: none configured
+	// (the phone-verification evidence is then the officer's word).
+	Directory Directory
 	// HighRisk lists names that always need an officer's review: exact
 	// names ("login.example.jp") and patterns with one leading "*." for
 	// any name under a domain, or a "*" in a label ("*bank*.example").
@@ -35,6 +39,7 @@ type Options struct {
 type Service struct {
 	store    Store
 	cases    CaseStore
+	dir      Directory
 	highRisk []string
 	clock    func() time.Time
 
@@ -48,7 +53,7 @@ func New(opts Options) *Service {
 	if opts.Store == nil {
 		panic("vetting: New: Options.Store is nil")
 	}
-	s := &Service{store: opts.Store, cases: opts.Cases, highRisk: opts.HighRisk, clock: opts.Clock, rand: opts.Rand}
+	s := &Service{store: opts.Store, cases: opts.Cases, dir: opts.Directory, highRisk: opts.HighRisk, clock: opts.Clock, rand: opts.Rand}
 	if s.clock == nil {
 		s.clock = time.Now
 	}

@@ -91,7 +91,12 @@ func openApp(ctx context.Context, env *cliEnv, cf *commonFlags) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, store: db, vetting: newVetting(cfg, db)}, nil
+	vet, err := newVetting(cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, store: db, vetting: vet}, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }

@@ -180,6 +180,8 @@ func TestBadInput(t *testing.T) {
 			wantErr: []string{"--start is required"}},
 		{name: "contract term ending before it starts", args: db.args("contract", "term", code, "--start", "2027-01-01", "--end", "2026-12-01"),
 			wantCode: 1, wantErr: []string{"end", "must be after the start (2027-01-01)"}},
+		{name: "directory lookup without a directory", args: db.args("vet", "directory", "--org", orgID), wantCode: 1,
+			wantErr: []string{"no business directory is configured", "vetting.directory_file"}},
 		{name: "usage for a month that is not one", args: db.args("usage", "--contract", code, "--month", "2026-13"), wantCode: 1,
 			wantErr: []string{`--month "2026-13"`, "2026-11"}},
 		{name: "usage in an unknown format", args: db.args("usage", "--contract", code, "--month", "2026-11", "--format", "xml"), wantCode: 1,

@@ -86,7 +86,10 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	vet := newVetting(cfg, db)
+	vet, err := newVetting(cfg, db)
+	if err != nil {
+		return err
+	}
 	acmeSrv, err := acme.New(acme.Options{
 		Store:      db,
 		Vetting:    vet,

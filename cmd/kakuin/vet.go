@@ -16,7 +16,7 @@ import (
 // vetting officers' work on the hold queue.
 func runVet(ctx context.Context, env *cliEnv, args []string) error {
 	const usage = "kakuin vet list [--status open|approved|rejected|all] [--json] | kakuin vet show CASE [--json] | " +
-		"kakuin vet open --org ID --kind identity|domain|high-risk [--level ov|ev] [--subject NAME] --officer NAME --reason TEXT | " +
+		"kakuin vet directory --org ID [--json] | kakuin vet open --org ID --kind identity|domain|high-risk [--level ov|ev] [--subject NAME] --officer NAME --reason TEXT | " +
 		"kakuin vet evidence CASE --officer NAME --item ITEM --note TEXT | " +
 		"kakuin vet approve CASE --officer NAME [--note TEXT] [--owner-consent TEXT] | " +
 		"kakuin vet reject CASE --officer NAME --reason TEXT"
@@ -55,6 +55,21 @@ func runVet(ctx context.Context, env *cliEnv, args []string) error {
 				text.WriteString("no cases\n")
 			}
 			return printResult(env.stdout, *asJSON, map[string]any{"cases": list}, strings.TrimSuffix(text.String(), "\n"))
+		})
+	case "directory":
+		var org int64
+		fs.Int64Var(&org, "org", 0, "the organization's id")
+		if _, err := parseArgs(fs, args[1:], 0, usage); err != nil {
+			return err
+		}
+		return withApp(ctx, env, cf, func(a *app) error {
+			e, err := a.vetting.DirectoryListing(ctx, org)
+			if err != nil {
+				return err
+			}
+			return printResult(env.stdout, *asJSON, map[string]any{"organization": org, "name": e.Name, "phone": e.Phone,
+				"address": e.Address, "registration_number": e.RegistrationNumber, "source": e.Source},
+				fmt.Sprintf("%s (%s), %s: call %s (source %s)", e.Name, e.RegistrationNumber, e.Address, e.Phone, e.Source))
 		})
 	case "open":
 		var in vetting.CaseInput

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -72,5 +74,34 @@ func TestVetCLI(t *testing.T) {
 				t.Errorf("audit verify: got %v", ok)
 			}
 		})
+	}
+}
+
+// TestVetDirectory looks an organization up in the configured business
+// directory file, and refuses a directory file with a bad entry.
+func TestVetDirectory(t *testing.T) {
+	db := newTestDB(t, "sqlite")
+	dir := filepath.Join(db.dataDir, "directory.json")
+	if err := os.WriteFile(dir, []byte(`[{"country": "JP", "registration_number": "7000012050002", "name": "Listed KK",
+		"address": "Chiyoda-ku", "phone": "03-3581-4161"}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(db.dataDir, "kakuin.json")
+	if err := os.WriteFile(cfg, []byte(`{"vetting": {"directory_file": "`+dir+`"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, db.args("migrate")...)
+	org := jsonString(oneJSON(t, mustCLI(t, db.args("org", "create", "--name", "Listed KK", "--country", "JP", "--province", "Tokyo",
+		"--locality", "Chiyoda-ku", "--registration-number", "7000012050002", "--json")...).stdout)["id"])
+	got := oneJSON(t, mustCLI(t, db.args("vet", "directory", "--org", org, "--config", cfg, "--json")...).stdout)
+	if jsonString(got["phone"]) != "0335814161" {
+		t.Errorf("vet directory: got %v, want the listed phone", got)
+	}
+	if err := os.WriteFile(dir, []byte(`[{"country": "JP", "name": "Bad KK", "phone": "call us"}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, db.args("vet", "directory", "--org", org, "--config", cfg)...)
+	if r.code != 1 || !strings.Contains(r.stderr, "vetting.directory_file") || !strings.Contains(r.stderr, `entry 1 ("Bad KK")`) {
+		t.Errorf("bad directory file: got exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -116,7 +116,15 @@ func printBanner(w io.Writer, cfg *config.Config, trustPEM string) {
 }
 
 // newVetting returns the registration authority on db, with the vetting
-// gate's configuration.
-func newVetting(cfg *config.Config, db store.Backend) *vetting.Service {
-	return vetting.New(vetting.Options{Store: db, Cases: db, HighRisk: cfg.Vetting.HighRisk})
+// gate's configuration and the business directory, if any.
+func newVetting(cfg *config.Config, db store.Backend) (*vetting.Service, error) {
+	opts := vetting.Options{Store: db, Cases: db, HighRisk: cfg.Vetting.HighRisk}
+	if cfg.Vetting.DirectoryFile != "" {
+		dir, err := vetting.OpenFileDirectory(cfg.Vetting.DirectoryFile)
+		if err != nil {
+			return nil, fmt.Errorf("vetting.directory_file: %w", err)
+		}
+		opts.Directory = dir
+	}
+	return vetting.New(opts), nil
 }
