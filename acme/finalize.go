@@ -65,7 +65,7 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Again at finalize: another order may have taken the last slot, or
 	// been the one reissue allowed, since this one was created.
-	replaced, err := s.checkLifecycle(ctx, contract, o.Profile, o.Names, s.clock())
+	replaced, err := s.checkLifecycle(ctx, contract, o.Profile, o.Names, s.clock(), o.Replaces)
 	if err != nil {
 		return err
 	}

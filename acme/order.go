@@ -1,16 +1,20 @@
 package acme
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/vetting"
 )
 
@@ -109,6 +113,9 @@ type newOrderRequest struct {
 	// Profile picks a certificate profile (draft-ietf-acme-profiles §4);
 	// empty means the contract's default.
 	Profile string `json:"profile"`
+	// Replaces is the ARI identifier of the certificate the order
+	// replaces (RFC 9773 §5).
+	Replaces string `json:"replaces"`
 }
 
 // newOrder implements RFC 8555 §7.4. The account's contract must be active;
@@ -166,7 +173,13 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 		return internal(err)
 	}
 
-	if _, err := s.checkLifecycle(ctx, contract, profile, names, now); err != nil {
+	var replaces string
+	if req.Replaces != "" {
+		if replaces, err = s.replacedSerial(ctx, req.Replaces); err != nil {
+			return err
+		}
+	}
+	if _, err := s.checkLifecycle(ctx, contract, profile, names, now, replaces); err != nil {
 		return err
 	}
 	o := &Order{
@@ -175,6 +188,7 @@ func (s *Server) newOrder(w http.ResponseWriter, r *http.Request) error {
 		Identifiers:  ids.echo,
 		Names:        names,
 		Profile:      profile,
+		Replaces:     replaces,
 		Expires:      now.Add(s.policy.OrderLifetime),
 	}
 	var reused, created []*Authorization
@@ -252,20 +266,72 @@ func (s *Server) gateReuse(ctx context.Context, acct *Account, profile, name str
 }
 
 // checkLifecycle applies the contract's plan and the reissue rules to a
-// certificate of the profile for names: it refuses names the plan has no
-// room for (a monthly plan's slots, or a license plan's licenses, all held
-// by other name sets; renewals and reissues of a held set always pass) and
-// reissues the rules forbid (EV: once, within 25 days). It returns the
-// certificates a reissue replaces, to revoke once the new one is issued.
-func (s *Server) checkLifecycle(ctx context.Context, c *vetting.Contract, profile string, names []string, now time.Time) ([]string, error) {
+// certificate of the profile for names, replacing the certificate with
+// serial replaces ("" for none): it refuses names the plan has no room for
+// (a monthly plan's slots, or a license plan's licenses, all held by other
+// name sets; renewals and reissues of a held set, and replacements, which
+// take the replaced certificate's place, pass) and what the reissue rules
+// forbid (EV: once, within 25 days; a license plan's name change: within
+// 25 days). It returns the certificates the new one replaces, to revoke as
+// superseded once it is issued.
+func (s *Server) checkLifecycle(ctx context.Context, c *vetting.Contract, profile string, names []string, now time.Time, replaces string) ([]string, error) {
 	certs, err := s.store.ContractCertificates(ctx, c.Code)
 	if err != nil {
 		return nil, internal(err)
 	}
-	if err := vetting.CheckPlan(c, names, vetting.HeldNameSets(c, certs, now)); err != nil {
+	held := vetting.HeldNameSets(c, certs, now)
+	var replaced *vetting.IssuedCertificate
+	if replaces != "" {
+		i := slices.IndexFunc(certs, func(ct vetting.IssuedCertificate) bool { return ct.Serial == replaces })
+		if i < 0 {
+			return nil, malformed("replaces names certificate %s, which is not one of contract %s's", replaces, c.Code)
+		}
+		replaced = &certs[i]
+		if err := vetting.CheckReplacement(c, replaced, names, now); err != nil {
+			return nil, err
+		}
+		held = vetting.WithoutReplaced(c, held, certs, replaced, now)
+	}
+	if err := vetting.CheckPlan(c, names, held); err != nil {
 		return nil, err
 	}
-	return vetting.CheckReissue(profile, names, certs, now)
+	superseded, err := vetting.CheckReissue(profile, names, certs, now)
+	if err != nil {
+		return nil, err
+	}
+	if replaced != nil && replaced.RevokedAt == nil && !slices.Contains(superseded, replaced.Serial) {
+		superseded = append(superseded, replaced.Serial)
+	}
+	return superseded, nil
+}
+
+// replacedSerial reads a newOrder's "replaces" (RFC 9773 §5): the ARI
+// certificate identifier, base64url(authorityKeyIdentifier) "."
+// base64url(serial number octets), of a certificate this CA issued. It
+// returns the serial, or malformed saying what is wrong.
+func (s *Server) replacedSerial(ctx context.Context, certID string) (string, error) {
+	aki, serial, ok := strings.Cut(certID, ".")
+	akiBytes, err1 := base64.RawURLEncoding.DecodeString(aki)
+	serialBytes, err2 := base64.RawURLEncoding.DecodeString(serial)
+	if !ok || err1 != nil || err2 != nil || len(akiBytes) == 0 || len(serialBytes) == 0 || len(serialBytes) > 21 {
+		return "", malformed("replaces %q is not an ARI certificate identifier (base64url of the AKI, a dot, base64url of the serial)", certID)
+	}
+	hex := ca.SerialHex(new(big.Int).SetBytes(serialBytes))
+	cert, err := s.store.GetCertificate(ctx, hex)
+	if errors.Is(err, ErrNotFound) {
+		return "", malformed("replaces names certificate %s, which this CA did not issue", hex)
+	}
+	if err != nil {
+		return "", internal(err)
+	}
+	leaf, err := x509.ParseCertificate(cert.DER)
+	if err != nil {
+		return "", internal(err)
+	}
+	if !bytes.Equal(leaf.AuthorityKeyId, akiBytes) {
+		return "", malformed("replaces names certificate %s with another issuer's key identifier", hex)
+	}
+	return hex, nil
 }
 
 // activeContract returns the account's contract if it is active and allows

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/elliptic"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -271,4 +272,80 @@ func mustRequest(t *testing.T, method, url string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// ariID is a certificate's ARI identifier (RFC 9773 §4.1).
+func ariID(t *testing.T, der []byte) string {
+	t.Helper()
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(cert.AuthorityKeyId) + "." + base64.RawURLEncoding.EncodeToString(cert.SerialNumber.Bytes())
+}
+
+// orderReplacing sends a newOrder for names that replaces the certificate
+// with ARI identifier id.
+func (e *testEnv) orderReplacing(t *testing.T, c *xacme.Client, id string, names ...string) *response {
+	t.Helper()
+	var ids []map[string]string
+	for _, n := range names {
+		ids = append(ids, map[string]string{"type": "dns", "value": n})
+	}
+	return e.signedPost(t, "/acme/new-order", rawJWS{key: c.Key, kid: string(c.KID),
+		payload: mustJSON(t, map[string]any{"identifiers": ids, "replaces": id})})
+}
+
+func TestReplaces(t *testing.T) { forEachBackend(t, testReplaces) }
+
+// testReplaces: an order that replaces a certificate (RFC 9773 "replaces")
+// takes its slot or license, may change its names (a license plan only
+// within 25 days of issuance), and revokes it as superseded once issued;
+// a replaces that names no certificate of the contract is malformed.
+func testReplaces(t *testing.T, backend string) {
+	e := newEnv(t, envOptions{backend: backend})
+	ctx := context.Background()
+	revoked := func(der []byte) bool {
+		t.Helper()
+		leaf, _ := x509.ParseCertificate(der)
+		cert, err := e.store.GetCertificate(ctx, caSerial(leaf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert.RevokedAt != nil && cert.RevokedReason == 4
+	}
+
+	monthly := e.planClient(t, vetting.PlanMonthly, 1)
+	a, _, _ := e.issue(t, monthly, "http-01", "a.replace.example.jp")
+	if r := e.orderReplacing(t, monthly, ariID(t, a[0]), "b.replace.example.jp"); r.status != 201 {
+		t.Fatalf("monthly plan, name change replacing a: got %d %s", r.status, r.body)
+	}
+	e.issue(t, monthly, "http-01", "b.replace.example.jp")
+	if !revoked(a[0]) {
+		t.Error("the replaced certificate is not revoked as superseded")
+	}
+
+	license := e.planClient(t, vetting.PlanPerCertificate, 1)
+	one, _, _ := e.issue(t, license, "http-01", "one.replace.example.jp")
+	if r := e.orderReplacing(t, license, ariID(t, one[0]), "two.replace.example.jp"); r.status != 201 {
+		t.Fatalf("license plan, name change within 25 days: got %d %s", r.status, r.body)
+	}
+	two, _, _ := e.issue(t, license, "http-01", "two.replace.example.jp")
+	e.offset.Store(int64(30 * 24 * time.Hour))
+	if r := e.orderReplacing(t, license, ariID(t, two[0]), "three.replace.example.jp"); r.status != 403 ||
+		!strings.Contains(r.problem["detail"].(string), "only within 25 days") {
+		t.Errorf("license plan, name change after 25 days: got %d %s", r.status, r.body)
+	}
+	e.offset.Store(0)
+
+	for _, tt := range []struct{ name, id, detail string }{
+		{"not an ARI identifier", "not-an-id", "not an ARI certificate identifier"},
+		{"a certificate of another contract", ariID(t, a[0]), "not one of contract"},
+		{"an unknown serial", strings.Split(ariID(t, one[0]), ".")[0] + ".AQID", "did not issue"},
+	} {
+		if r := e.orderReplacing(t, license, tt.id, "four.replace.example.jp"); r.status != 400 || r.problemType() != "malformed" ||
+			!strings.Contains(r.problem["detail"].(string), tt.detail) {
+			t.Errorf("%s: got %d %s", tt.name, r.status, r.body)
+		}
+	}
 }

@@ -81,6 +81,9 @@ type Order struct {
 	Error []byte
 	// CertSerial is the hex serial of the issued certificate, once valid.
 	CertSerial string
+	// Replaces is the serial of the certificate the order replaces (RFC
+	// 9773 §5), "" for none.
+	Replaces string
 	// FinalizeStarted is when finalization began (the order became
 	// processing); nil before. An order processing for longer than
 	// Policy.ProcessingTimeout was interrupted, and Server.Run fails it.

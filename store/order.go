@@ -17,17 +17,20 @@ import (
 // orderSelect reads an order with its authorization ids in one query. A
 // WHERE clause on orders follows.
 const orderSelect = `SELECT id, account_id, stored_status, identifiers, names, profile, not_before, not_after, expires, error, cert_serial,
-	finalize_started_at, created_at,
+	finalize_started_at, created_at, replaces,
 	(SELECT string_agg(CAST(oa.authz_id AS TEXT), ',' ORDER BY oa.position) FROM order_authorizations oa WHERE oa.order_id = orders.id)
 	FROM orders WHERE `
 
 func scanOrder(r row) (*acme.Order, error) {
 	var o acme.Order
 	var identifiers, names string
-	var serial, authzIDs *string
+	var serial, replaces, authzIDs *string
 	if err := r.Scan(&o.ID, &o.AccountID, &o.StoredStatus, &identifiers, &names, &o.Profile, &o.NotBefore, &o.NotAfter,
-		&o.Expires, &o.Error, &serial, &o.FinalizeStarted, &o.CreatedAt, &authzIDs); err != nil {
+		&o.Expires, &o.Error, &serial, &o.FinalizeStarted, &o.CreatedAt, &replaces, &authzIDs); err != nil {
 		return nil, err
+	}
+	if replaces != nil {
+		o.Replaces = *replaces
 	}
 	var err error
 	if o.Identifiers, err = fromJSONText[acme.Identifier](identifiers, "order identifiers"); err != nil {
@@ -86,10 +89,11 @@ func (s *core) CreateOrder(ctx context.Context, o *acme.Order, newAuthzs []*acme
 			ids = append(ids, azIDs[i])
 		}
 		err := c.queryRow(ctx, `INSERT INTO orders (account_id, stored_status, identifiers, names, names_key, profile,
-			not_before, not_after, expires, error, cert_serial, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			not_before, not_after, expires, error, cert_serial, created_at, replaces)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 			o.AccountID, status, jsonText(o.Identifiers), jsonText(o.Names), namesKey(o.Names), o.Profile,
-			normPtr(o.NotBefore), normPtr(o.NotAfter), norm(o.Expires), o.Error, nullString(o.CertSerial), created).Scan(&orderID)
+			normPtr(o.NotBefore), normPtr(o.NotAfter), norm(o.Expires), o.Error, nullString(o.CertSerial), created,
+			nullString(o.Replaces)).Scan(&orderID)
 		if err != nil {
 			return err
 		}

@@ -86,3 +86,28 @@ func CheckReissue(profile string, names []string, certs []IssuedCertificate, now
 	}
 	return replaced, nil
 }
+
+// CheckReplacement applies the rules to an order that replaces a
+// certificate of the contract (RFC 9773 "replaces"): on a license plan its
+// names may change only within 25 days of the replaced certificate's
+// issuance (EVReissueWindow; the FAQ's rule for name changes), while a
+// monthly plan allows name changes at any time.
+func CheckReplacement(c *Contract, replaced *IssuedCertificate, names []string, now time.Time) error {
+	if slices.Equal(replaced.Names, names) || c.Plan == PlanMonthly || now.Sub(replaced.IssuedAt) <= EVReissueWindow {
+		return nil
+	}
+	return &ReissueError{Detail: fmt.Sprintf("on a per-certificate plan the names of a certificate can change only within 25 days of "+
+		"its issuance; the one replaced (%v) was issued on %s: order its names, or a new certificate with a new license",
+		replaced.Names, replaced.IssuedAt.Format(time.DateOnly))}
+}
+
+// WithoutReplaced drops the replaced certificate's name set from held,
+// unless another certificate of the contract still holds it: the
+// replacement takes its slot or license.
+func WithoutReplaced(c *Contract, held [][]string, certs []IssuedCertificate, replaced *IssuedCertificate, now time.Time) [][]string {
+	others := slices.DeleteFunc(slices.Clone(certs), func(ct IssuedCertificate) bool { return ct.Serial == replaced.Serial })
+	if slices.ContainsFunc(HeldNameSets(c, others, now), func(s []string) bool { return slices.Equal(s, replaced.Names) }) {
+		return held
+	}
+	return slices.DeleteFunc(slices.Clone(held), func(s []string) bool { return slices.Equal(s, replaced.Names) })
+}

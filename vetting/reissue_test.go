@@ -73,3 +73,28 @@ func TestHeldNameSets(t *testing.T) {
 		t.Errorf("licenses: got %v, want every set ever issued", got)
 	}
 }
+
+func TestReplacement(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	a, b := []string{"a.example.jp"}, []string{"b.example.jp"}
+	old := IssuedCertificate{Serial: "01", Names: a, IssuedAt: now.AddDate(0, 0, -30), NotAfter: now.AddDate(0, 5, 0)}
+	license, monthly := &Contract{Plan: PlanPerCertificate, Slots: 1}, &Contract{Plan: PlanMonthly, Slots: 1}
+	if err := CheckReplacement(license, &old, b, now); err == nil || !strings.Contains(err.Error(), "only within 25 days") {
+		t.Errorf("license name change after 30 days: got %v", err)
+	}
+	if err := CheckReplacement(license, &old, a, now); err != nil {
+		t.Errorf("license, same names: got %v", err)
+	}
+	if err := CheckReplacement(monthly, &old, b, now); err != nil {
+		t.Errorf("monthly name change: got %v", err)
+	}
+	certs := []IssuedCertificate{old}
+	if got := WithoutReplaced(monthly, HeldNameSets(monthly, certs, now), certs, &old, now); len(got) != 0 {
+		t.Errorf("the replaced set still held: %v", got)
+	}
+	renewed := IssuedCertificate{Serial: "02", Names: a, IssuedAt: now, NotAfter: now.AddDate(0, 6, 0)}
+	certs = append(certs, renewed)
+	if got := WithoutReplaced(monthly, HeldNameSets(monthly, certs, now), certs, &old, now); len(got) != 1 {
+		t.Errorf("a set another certificate holds was freed: %v", got)
+	}
+}
