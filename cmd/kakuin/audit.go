@@ -17,11 +17,8 @@ var errAuditBroken = errors.New("the audit log does not verify")
 // hand.
 func runAudit(ctx context.Context, env *cliEnv, args []string) error {
 	const usage = "kakuin audit verify [--json]"
-	if len(args) == 0 || args[0] != "verify" {
-		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-			return fmt.Errorf("%w: unknown subcommand %q; %s", errUsage, args[0], usage)
-		}
-		return fmt.Errorf("%w: %s", errUsage, usage)
+	if err := onlySubcommand(args, "verify", usage); err != nil {
+		return err
 	}
 	fs := newFlagSet("audit verify", env.stderr)
 	cf := registerCommonFlags(fs)

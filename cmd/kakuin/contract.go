@@ -61,15 +61,12 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 					c.Code, c.OrganizationID, c.Plan, c.Slots, strings.Join(c.Profiles, ",")))
 		})
 	case "show":
-		pos, err := parseArgs(fs, args[1:], 1, usage)
+		code, err := parseContractArg(fs, args[1:], usage)
 		if err != nil {
 			return err
 		}
-		if err := vetting.ValidateContractCode(pos[0]); err != nil {
-			return err
-		}
 		return withApp(ctx, env, cf, func(a *app) error {
-			c, err := a.vetting.Contract(ctx, pos[0])
+			c, err := a.vetting.Contract(ctx, code)
 			if err != nil {
 				return err
 			}
@@ -83,11 +80,8 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 	case "term":
 		first := fs.String("start", "", "the first day of the term, YYYY-MM-DD")
 		last := fs.String("end", "", "the last day of the term, YYYY-MM-DD (empty: open-ended)")
-		pos, err := parseArgs(fs, args[1:], 1, usage)
+		code, err := parseContractArg(fs, args[1:], usage)
 		if err != nil {
-			return err
-		}
-		if err := vetting.ValidateContractCode(pos[0]); err != nil {
 			return err
 		}
 		start, err := termDay("--start", *first, false)
@@ -103,7 +97,7 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		return withApp(ctx, env, cf, func(a *app) error {
-			c, err := a.vetting.SetContractTerm(ctx, pos[0], start, end, "cli")
+			c, err := a.vetting.SetContractTerm(ctx, code, start, end, "cli")
 			if err != nil {
 				return err
 			}
@@ -111,15 +105,12 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 		})
 	case "add-coupon":
 		coupon := fs.String("coupon", "", "the coupon number")
-		pos, err := parseArgs(fs, args[1:], 1, usage)
+		code, err := parseContractArg(fs, args[1:], usage)
 		if err != nil {
 			return err
 		}
-		if err := vetting.ValidateContractCode(pos[0]); err != nil {
-			return err
-		}
 		return withApp(ctx, env, cf, func(a *app) error {
-			c, err := a.vetting.RedeemCoupon(ctx, pos[0], *coupon, "cli")
+			c, err := a.vetting.RedeemCoupon(ctx, code, *coupon, "cli")
 			if err != nil {
 				return err
 			}
@@ -128,20 +119,17 @@ func runContract(ctx context.Context, env *cliEnv, args []string) error {
 					max(c.Slots, 1), c.Coupons))
 		})
 	case "suspend", "resume", "end":
-		pos, err := parseArgs(fs, args[1:], 1, usage)
+		code, err := parseContractArg(fs, args[1:], usage)
 		if err != nil {
-			return err
-		}
-		if err := vetting.ValidateContractCode(pos[0]); err != nil {
 			return err
 		}
 		return withApp(ctx, env, cf, func(a *app) error {
 			status := contractStatusCommands[args[0]]
-			if err := a.vetting.SetContractStatus(ctx, pos[0], status, "cli"); err != nil {
+			if err := a.vetting.SetContractStatus(ctx, code, status, "cli"); err != nil {
 				return err
 			}
-			return printResult(env.stdout, *asJSON, map[string]any{"code": pos[0], "status": status},
-				contractStatusMessage(pos[0], status))
+			return printResult(env.stdout, *asJSON, map[string]any{"code": code, "status": status},
+				contractStatusMessage(code, status))
 		})
 	default:
 		return fmt.Errorf("%w: unknown subcommand %q; %s", errUsage, args[0], usage)

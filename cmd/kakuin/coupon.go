@@ -10,11 +10,8 @@ import (
 // through a dealer.
 func runCoupon(ctx context.Context, env *cliEnv, args []string) error {
 	const usage = "kakuin coupon issue --dealer CODE --count N [--json]"
-	if len(args) == 0 || args[0] != "issue" {
-		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-			return fmt.Errorf("%w: unknown subcommand %q; %s", errUsage, args[0], usage)
-		}
-		return fmt.Errorf("%w: %s", errUsage, usage)
+	if err := onlySubcommand(args, "issue", usage); err != nil {
+		return err
 	}
 	fs := newFlagSet("coupon issue", env.stderr)
 	cf := registerCommonFlags(fs)

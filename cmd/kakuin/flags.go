@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kakuin/kakuin/vetting"
 	"io"
+	"strings"
 )
 
 // parseInterleaved parses fs from args allowing flags after positional
@@ -68,4 +70,29 @@ func wantArgs(got []string, n int, usage string) error {
 		return fmt.Errorf("%w: %s", errUsage, usage)
 	}
 	return nil
+}
+
+// onlySubcommand checks that args start with the one subcommand name a
+// command has, and says how to call it otherwise.
+func onlySubcommand(args []string, name, usage string) error {
+	if len(args) > 0 && args[0] == name {
+		return nil
+	}
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return fmt.Errorf("%w: unknown subcommand %q; %s", errUsage, args[0], usage)
+	}
+	return fmt.Errorf("%w: %s", errUsage, usage)
+}
+
+// parseContractArg parses the flags and the one positional argument of a
+// contract subcommand, a contract code with a valid check digit.
+func parseContractArg(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	pos, err := parseArgs(fs, args, 1, usage)
+	if err != nil {
+		return "", err
+	}
+	if err := vetting.ValidateContractCode(pos[0]); err != nil {
+		return "", err
+	}
+	return pos[0], nil
 }
