@@ -41,7 +41,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	}
 	e := &apiEnv{t: t, caDir: t.TempDir(), vet: vetting.New(vetting.Options{Store: db, Cases: db})}
 	e.org, err = e.vet.CreateOrganization(t.Context(), vetting.OrganizationInput{Name: "Example KK", Country: "JP",
-		Province: "Tokyo", Locality: "Chiyoda-ku"}, "cli")
+		Province: "Tokyo", Locality: "Chiyoda-ku", RegistrationNumber: "7000012050002"}, "cli")
 	if err != nil {
 		t.Fatal(err)
 	}
