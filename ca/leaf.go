@@ -32,7 +32,7 @@ func (a *Authority) leafTemplate(req Request, iss *issuer, notBefore time.Time) 
 		NotBefore:          notBefore,
 		// RFC 5280 §4.1.2.5: the validity period includes both ends, so
 		// Validity counted inclusively ends one second earlier.
-		NotAfter:              notBefore.Add(a.validity - time.Second),
+		NotAfter:              notBefore.Add(a.leafValidity(notBefore) - time.Second),
 		DNSNames:              req.Names,
 		KeyUsage:              ku,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},

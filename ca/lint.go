@@ -14,9 +14,12 @@ import (
 // purpose; any other warning, and every error or fatal, blocks issuance.
 // Each entry says why the warning is accepted. Keep it short.
 var allowedWarnings = map[string]string{
-	// BR §6.3.2 (SC-081) allows up to 200 days until 15 March 2027 and only
-	// recommends 199; the service sells 200-day certificates.
-	"w_server_cert_valid_time_longer_than_199_days": "200-day validity is allowed by BR §6.3.2",
+	// BR §6.3.2 (SC-081) allows up to 200, then 100, then 47 days and only
+	// recommends a day less; the service issues the maximum allowed on the
+	// day (MaxValidity).
+	"w_server_cert_valid_time_longer_than_199_days": "200-day validity is allowed by BR §6.3.2 until 2027-03-15",
+	"w_server_cert_valid_time_longer_than_99_days":  "100-day validity is allowed by BR §6.3.2 until 2029-03-15",
+	"w_server_cert_valid_time_longer_than_46_days":  "47-day validity is allowed by BR §6.3.2 from 2029-03-15",
 	// The CN repeats the first SAN (BR §7.1.2.7.4 permits it); OV/EV
 	// customers' tooling and certificate viewers still show it.
 	"w_subject_common_name_included": "CN = first SAN, kept for customers' tooling",

@@ -13,11 +13,6 @@ import (
 	"github.com/zmap/zlint/v3/lint"
 )
 
-// DefaultValidity is the leaf validity when Options.Validity is zero: 200
-// days counted inclusively, the BR §6.3.2 maximum for certificates issued
-// from 15 March 2026 to 15 March 2027.
-const DefaultValidity = 200 * 24 * time.Hour
-
 // Options configures Load.
 type Options struct {
 	// Dir holds the files Init wrote. root.key is never read: keep it
@@ -32,7 +27,8 @@ type Options struct {
 	// Clock returns the current time. Default time.Now.
 	Clock func() time.Time
 	// Validity of leaves, counted inclusively (notAfter = notBefore +
-	// Validity - 1s). Default DefaultValidity.
+	// Validity - 1s), capped by MaxValidity at issuance. Zero means the
+	// maximum the Baseline Requirements allow on the day (MaxValidity).
 	Validity time.Duration
 	// CRLShards is the number of CRL partitions per issuer a new leaf is
 	// assigned to (by its serial); the leaf's CRL distribution point is
@@ -103,11 +99,8 @@ func Load(opts Options) (*Authority, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	if opts.Validity == 0 {
-		opts.Validity = DefaultValidity
-	}
-	if opts.Validity < time.Second || opts.Validity%time.Second != 0 {
-		return nil, fmt.Errorf("ca: Options.Validity %v must be a positive whole number of seconds", opts.Validity)
+	if opts.Validity < 0 || opts.Validity%time.Second != 0 {
+		return nil, fmt.Errorf("ca: Options.Validity %v must be zero (the maximum allowed) or a positive whole number of seconds", opts.Validity)
 	}
 	baseURL, err := checkHTTPURL("Options.BaseURL", opts.BaseURL)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
+	"github.com/kakuin/kakuin/ca"
 	"os"
 	"os/exec"
 	"slices"
@@ -21,7 +22,6 @@ var (
 	oidLocality  = asn1.ObjectIdentifier{2, 5, 4, 7}
 	oidOrg       = asn1.ObjectIdentifier{2, 5, 4, 10}
 	oidCN        = asn1.ObjectIdentifier{2, 5, 4, 3}
-	maxValidity  = 200*24*time.Hour - time.Second
 	wantRDNOrder = []asn1.ObjectIdentifier{oidCountry, oidProvince, oidLocality, oidOrg, oidCN}
 )
 
@@ -82,8 +82,10 @@ func (k *kakuin) checkLeaf(t *testing.T, chainFile string, names []string, kind 
 		t.Errorf("crypto/x509 verify: %v", err)
 	}
 
-	if got := leaf.NotAfter.Sub(leaf.NotBefore); got != maxValidity {
-		t.Errorf("validity: got %v, want %v (200 days inclusive)", got, maxValidity)
+	// The BR maximum on the day, counted inclusively (ca.MaxValidity's
+	// table: 200 days until 2027-03-15, then 100, then 47).
+	if got, want := leaf.NotAfter.Sub(leaf.NotBefore)+time.Second, ca.MaxValidity(leaf.NotBefore); got != want {
+		t.Errorf("validity: got %v, want %v (the maximum on the day, inclusive)", got, want)
 	}
 	if !slices.EqualFunc(leaf.PolicyIdentifiers, []asn1.ObjectIdentifier{oidPolicyOV}, asn1.ObjectIdentifier.Equal) {
 		t.Errorf("policies: got %v, want [%v]", leaf.PolicyIdentifiers, oidPolicyOV)
