@@ -8,6 +8,8 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"math/big"
+
+	"github.com/titanous/rocacheck"
 )
 
 // RSA modulus limits for subscriber keys (BR §6.1.5: at least 2048 bits).
@@ -30,8 +32,10 @@ var smallPrimesProduct = func() *big.Int {
 }()
 
 // CheckPublicKey reports whether kakuin certifies pub (BR §6.1.5, §6.1.6):
-// RSA with a 2048..8192-bit modulus that is a multiple of 8 bits, odd and
-// free of small factors, with an odd public exponent ≥ 3; or ECDSA on P-256
+// RSA with a 2048..8192-bit modulus that is a multiple of 8 bits, odd,
+// free of small factors, not from a ROCA-vulnerable generator and not
+// factored by 100 rounds of Fermat's method, with an odd public exponent
+// ≥ 3; or ECDSA on P-256
 // or P-384 with a valid point. Anything else is a *KeyError saying why.
 func CheckPublicKey(pub crypto.PublicKey) error {
 	switch k := pub.(type) {
@@ -66,10 +70,41 @@ func checkRSA(k *rsa.PublicKey) error {
 	case k.E%2 == 0:
 		return &KeyError{Reason: fmt.Sprintf("RSA public exponent %d is even", k.E)}
 	}
+	if rocacheck.IsWeak(k) {
+		return &KeyError{Reason: "RSA key was made by a library vulnerable to ROCA (CVE-2017-15361) and can be factored; " +
+			"generate a new key with an updated library"}
+	}
 	if new(big.Int).GCD(nil, nil, k.N, smallPrimesProduct).Cmp(big.NewInt(1)) != 0 {
 		return &KeyError{Reason: "RSA modulus has a factor smaller than 752"}
 	}
+	if fermatFactors(k.N, fermatRounds) {
+		return &KeyError{Reason: "RSA modulus is the product of two primes too close together (Fermat's method factors it); generate a new key"}
+	}
 	return nil
+}
+
+// fermatRounds is how many steps of Fermat's factorization a modulus must
+// withstand (as Boulder's goodkey does): primes closer than that are found
+// at once.
+const fermatRounds = 100
+
+// fermatFactors reports whether Fermat's method factors n within rounds
+// steps: some a from ceil(sqrt(n)) on with a² - n a perfect square.
+func fermatFactors(n *big.Int, rounds int) bool {
+	a := new(big.Int).Sqrt(n)
+	if new(big.Int).Mul(a, a).Cmp(n) != 0 {
+		a.Add(a, big.NewInt(1))
+	}
+	b2, b := new(big.Int), new(big.Int)
+	for range rounds {
+		b2.Mul(a, a).Sub(b2, n)
+		b.Sqrt(b2)
+		if new(big.Int).Mul(b, b).Cmp(b2) == 0 {
+			return true
+		}
+		a.Add(a, big.NewInt(1))
+	}
+	return false
 }
 
 func checkECDSA(k *ecdsa.PublicKey) error {

@@ -92,3 +92,68 @@ func TestCheckPublicKey(t *testing.T) {
 		})
 	}
 }
+
+// rocaModulus builds a 2048-bit odd number with ROCA's fingerprint: it is
+// 65537 modulo every prime rocacheck tests, as the moduli Infineon's
+// generator made are powers of 65537 modulo those primes.
+func rocaModulus(t *testing.T) *big.Int {
+	t.Helper()
+	m := big.NewInt(1)
+	for _, p := range []int64{11, 13, 17, 19, 37, 53, 61, 71, 73, 79, 97, 103, 107, 109, 127, 151, 157} {
+		m.Mul(m, big.NewInt(p))
+	}
+	for {
+		k, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), uint(2048-m.BitLen())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.SetBit(k, 0, 0)                 // even, so the modulus is odd
+		k.SetBit(k, 2048-m.BitLen()-1, 1) // full size
+		n := new(big.Int).Add(big.NewInt(65537), new(big.Int).Mul(m, k))
+		small := new(big.Int).GCD(nil, nil, n, smallPrimesProduct).Cmp(big.NewInt(1)) != 0
+		if n.BitLen() == 2048 && !small {
+			return n
+		}
+	}
+}
+
+// closePrimesModulus is p·q with q the next prime after p: Fermat's method
+// factors it in one step.
+func closePrimesModulus(t *testing.T) *big.Int {
+	t.Helper()
+	p, err := rand.Prime(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := new(big.Int).Add(p, big.NewInt(2))
+	for !q.ProbablyPrime(20) {
+		q.Add(q, big.NewInt(2))
+	}
+	return new(big.Int).Mul(p, q)
+}
+
+func TestCheckPublicKeyFactorable(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		n    *big.Int
+		want string
+	}{
+		{"ROCA fingerprint", rocaModulus(t), "ROCA (CVE-2017-15361)"},
+		{"primes too close", closePrimesModulus(t), "Fermat's method"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckPublicKey(&rsa.PublicKey{N: tt.n, E: 65537})
+			var ke *KeyError
+			if !errors.As(err, &ke) || !strings.Contains(ke.Reason, tt.want) {
+				t.Fatalf("got %v, want a KeyError mentioning %q", err, tt.want)
+			}
+		})
+	}
+	// A real key passes both checks.
+	if err := CheckPublicKey(leafKey(t, "rsa2048").Public()); err != nil {
+		t.Errorf("a fresh RSA key: %v", err)
+	}
+	if fermatFactors(leafKey(t, "rsa2048").Public().(*rsa.PublicKey).N, 100) {
+		t.Error("Fermat's method factored a fresh RSA key in 100 rounds")
+	}
+}
