@@ -14,6 +14,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/vetting"
 )
 
 // finalizeRequest is the finalize payload (RFC 8555 §7.4).
@@ -220,6 +221,10 @@ func (s *Server) checkCSR(ctx context.Context, b64 string, o *Order, accountKey 
 	}
 	if len(csr.IPAddresses) > 0 || len(csr.EmailAddresses) > 0 || len(csr.URIs) > 0 {
 		return nil, badCSR("CSR may only contain DNS names")
+	}
+	if problems := vetting.CSRSubjectProblems(csr.RawSubject, o.Names); len(problems) > 0 {
+		return nil, badCSR("CSR subject: %s (the certificate's subject comes from your vetted organization record; "+
+			"fix or leave out these fields)", strings.Join(problems, "; "))
 	}
 	got := make([]string, 0, len(csr.DNSNames)+1)
 	for _, n := range csr.DNSNames {

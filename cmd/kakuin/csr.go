@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/vetting"
 )
 
 // runCSR implements `kakuin csr check FILE`: it reads a CSR as a customer
@@ -61,6 +62,15 @@ func runCSR(ctx context.Context, env *cliEnv, args []string) error {
 		if missing, extra := setDiff(want, got), setDiff(got, want); len(missing)+len(extra) > 0 {
 			problems = append(problems, fmt.Sprintf("names: differ from --names (missing %v, extra %v)", missing, extra))
 		}
+	}
+	// The subject's rules, with the CSR's own names as the order's when
+	// --names is not given.
+	orderNames := got
+	if *names != "" {
+		orderNames = splitNames(*names)
+	}
+	for _, p := range vetting.CSRSubjectProblems(csr.RawSubject, orderNames) {
+		problems = append(problems, "subject: "+p)
 	}
 	result := map[string]any{"ok": len(problems) == 0, "names": got, "key": describeKey(csr.PublicKey), "problems": problems}
 	if problems == nil {
