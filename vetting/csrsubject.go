@@ -75,9 +75,16 @@ func CSRSubjectProblems(rawSubject []byte, names []string) []string {
 	return problems
 }
 
-// checkCommonName applies the FAQ's web server name rules: an FQDN of the
-// order, without scheme, port, path, IP address or wildcard characters.
+// checkCommonName applies the FAQ's web server name rules: one of the
+// order's names; otherwise it says what is wrong: a scheme, port, path, IP
+// address or wildcard characters, or simply another name.
 func checkCommonName(cn string, names []string) string {
+	name := strings.ToLower(strings.TrimSuffix(cn, "."))
+	for _, n := range names {
+		if n == name {
+			return "" // a wildcard too, when the CA's policy allows one in the order
+		}
+	}
 	switch {
 	case strings.Contains(cn, "://"):
 		return fmt.Sprintf("must be the server name only, without a scheme such as https:// (got %s)", quote(cn))
@@ -89,12 +96,6 @@ func checkCommonName(cn string, names []string) string {
 		return fmt.Sprintf("must be a server name, not an IP address (got %s)", quote(cn))
 	case strings.Contains(cn, ":"):
 		return fmt.Sprintf("must be the server name only, without a port (got %s)", quote(cn))
-	}
-	name := strings.ToLower(strings.TrimSuffix(cn, "."))
-	for _, n := range names {
-		if n == name {
-			return ""
-		}
 	}
 	return fmt.Sprintf("must be one of the order's names %v (got %s)", names, quote(cn))
 }
