@@ -126,13 +126,17 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 		if err := ca.Init(ca.InitOptions{Dir: caDir, BaseURL: "http://ca.kakuin.example.com", KeyType: ca.KeyECDSAP256}); err != nil {
 			t.Fatalf("ca.Init: %v", err)
 		}
+		lintCADir(t, caDir)
 	}
-	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: st, BaseURL: "http://ca.kakuin.example.com",
+	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: lintingCAStore{Store: st, t: t}, BaseURL: "http://ca.kakuin.example.com",
 		OCSPURL: "http://ca.kakuin.example.com/ocsp", CRLShards: 4})
 	if err != nil {
 		t.Fatalf("ca.Load: %v", err)
 	}
-	e.status, err = ocsp.NewService(ocsp.ServiceOptions{Store: st, Signer: e.authority, OCSP: true, CRLShards: 4})
+	// Every certificate, OCSP response and CRL the server and the status
+	// service have signed is linted (lint_test.go).
+	linting := lintingCA{Authority: e.authority, t: t}
+	e.status, err = ocsp.NewService(ocsp.ServiceOptions{Store: st, Signer: linting, OCSP: true, CRLShards: 4})
 	if err != nil {
 		t.Fatalf("ocsp.NewService: %v", err)
 	}
@@ -180,7 +184,7 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	e.srv, err = acme.New(acme.Options{
 		Store:     srvStore,
 		Vetting:   gate,
-		Issuer:    e.authority,
+		Issuer:    linting,
 		Revoker:   e.status,
 		Validator: val,
 		BaseURL:   e.baseURL,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kakuin/kakuin/admin"
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/internal/linttest"
 	"github.com/kakuin/kakuin/store"
 	"github.com/kakuin/kakuin/vetting"
 )
@@ -68,10 +69,7 @@ func (e *apiEnv) client(name string) *http.Client {
 	c := e.ts.Client()
 	tr := c.Transport.(*http.Transport).Clone()
 	if name != "" {
-		oc, err := ca.IssueOfficerCert(e.caDir, name, time.Now())
-		if err != nil {
-			e.t.Fatal(err)
-		}
+		oc := officerCert(e.t, e.caDir, name)
 		pair, err := tls.X509KeyPair(oc.CertPEM, oc.KeyPEM)
 		if err != nil {
 			e.t.Fatal(err)
@@ -79,6 +77,23 @@ func (e *apiEnv) client(name string) *http.Client {
 		tr.TLSClientConfig.Certificates = []tls.Certificate{pair}
 	}
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
+
+// officerCert issues name a client certificate from the officer CA of dir
+// and lints it and the officer CA (internal/linttest). Neither is a TLS
+// server certificate: zlint applies to them only the lints whose scope
+// covers them, the RFC 5280 ones and the CA/Browser Forum lints that are
+// not limited to serverAuth certificates, and the client certificate may
+// leave its subject key identifier out as kakuin's other end-entity
+// certificates do (linttest.EndEntity).
+func officerCert(t *testing.T, dir, name string) *ca.OfficerCert {
+	t.Helper()
+	oc, err := ca.IssueOfficerCert(dir, name, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	linttest.PEM(t, oc.CertPEM, linttest.EndEntity)
+	return oc
 }
 
 // call sends a request and decodes the JSON answer.
@@ -111,10 +126,7 @@ func TestAdminAPIRequiresOfficerCertificate(t *testing.T) {
 	}
 	// A certificate from another CA does not pass the handshake either.
 	other := t.TempDir()
-	oc, err := ca.IssueOfficerCert(other, "tanaka", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	oc := officerCert(t, other, "tanaka")
 	pair, _ := tls.X509KeyPair(oc.CertPEM, oc.KeyPEM)
 	tr := e.ts.Client().Transport.(*http.Transport).Clone()
 	tr.TLSClientConfig.Certificates = []tls.Certificate{pair}

@@ -13,7 +13,26 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kakuin/kakuin/internal/linttest"
 )
+
+// devTLS is DevTLS as every test here calls it: the certificates it
+// leaves in CertFile (the server certificate, then the TLS CA) are linted
+// as certificates outside the Web PKI (linttest.Private, EndEntity).
+func devTLS(t *testing.T, opts DevTLSOptions) (*DevTLSFiles, error) {
+	t.Helper()
+	files, err := DevTLS(opts)
+	if err != nil {
+		return files, err
+	}
+	chain, err := os.ReadFile(files.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	linttest.PEM(t, chain, linttest.Private, linttest.EndEntity)
+	return files, nil
+}
 
 // serveTLS runs a TLS server on 127.0.0.1 with the given files until the
 // test ends and returns its port.
@@ -49,7 +68,7 @@ func serveTLS(t *testing.T, files *DevTLSFiles) string {
 
 func TestDevTLSClientsTrustIt(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tls")
-	files, err := DevTLS(DevTLSOptions{Dir: dir, Hosts: []string{"127.0.0.1", "localhost"}})
+	files, err := devTLS(t, DevTLSOptions{Dir: dir, Hosts: []string{"127.0.0.1", "localhost"}})
 	if err != nil {
 		t.Fatalf("DevTLS: %v", err)
 	}
@@ -162,7 +181,7 @@ func TestDevTLSReuse(t *testing.T) {
 	clock := func(d time.Duration) func() time.Time { return func() time.Time { return now.Add(d) } }
 	dir := filepath.Join(t.TempDir(), "tls")
 	hosts := []string{"localhost", "127.0.0.1"}
-	first, err := DevTLS(DevTLSOptions{Dir: dir, Hosts: hosts, Clock: clock(0)})
+	first, err := devTLS(t, DevTLSOptions{Dir: dir, Hosts: hosts, Clock: clock(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +222,7 @@ func TestDevTLSReuse(t *testing.T) {
 			defer os.WriteFile(first.KeyFile, leafKey, 0o600)
 
 			tt.opts.Dir = dir
-			got, err := DevTLS(tt.opts)
+			got, err := devTLS(t, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -240,13 +259,13 @@ func TestDevTLSReuse(t *testing.T) {
 
 func TestDevTLSRejectsOpenKey(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tls")
-	files, err := DevTLS(DevTLSOptions{Dir: dir})
+	files, err := devTLS(t, DevTLSOptions{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(files.CertFile)
 	os.Chmod(files.KeyFile, 0o644)
-	if _, err := DevTLS(DevTLSOptions{Dir: dir}); err != nil {
+	if _, err := devTLS(t, DevTLSOptions{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadFile(files.CertFile)

@@ -10,14 +10,11 @@ import (
 	"encoding/asn1"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	zx509 "github.com/zmap/zcrypto/x509"
-	"github.com/zmap/zlint/v3"
-	"github.com/zmap/zlint/v3/lint"
+	"github.com/kakuin/kakuin/internal/linttest"
 )
 
 // testNow is the fixed clock of the CA tests.
@@ -27,8 +24,10 @@ func testClock() time.Time { return testNow }
 
 const testBaseURL = "http://ca.example.com"
 
-// memStore is an in-test ca.Store backed by a map.
+// memStore is an in-test ca.Store backed by a map. It lints every OCSP
+// responder certificate recorded in it (linttest.EndEntity) when t is set.
 type memStore struct {
+	t       testing.TB
 	mu      sync.Mutex
 	serials map[string]string // serial -> issuer id
 	// collide makes the next collide calls report ErrSerialExists.
@@ -39,7 +38,11 @@ type memStore struct {
 	responders []ResponderCertificate
 }
 
-func newMemStore() *memStore { return &memStore{serials: make(map[string]string)} }
+// newMemStore returns an empty store whose responder certificates are
+// linted and reported to t.
+func newMemStore(t testing.TB) *memStore {
+	return &memStore{t: t, serials: make(map[string]string)}
+}
 
 func (s *memStore) ReserveSerial(_ context.Context, serial, issuerID string, _ time.Time) error {
 	s.mu.Lock()
@@ -60,6 +63,9 @@ func (s *memStore) ReserveSerial(_ context.Context, serial, issuerID string, _ t
 }
 
 func (s *memStore) RecordResponderCertificate(_ context.Context, c ResponderCertificate) error {
+	if s.t != nil {
+		linttest.Certificate(s.t, c.DER, linttest.EndEntity)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.serials[c.Serial] != c.IssuerID {
@@ -84,7 +90,20 @@ func initCA(t testing.TB, keyType string) string {
 	if err := Init(InitOptions{Dir: dir, KeyType: keyType, BaseURL: testBaseURL, Clock: testClock}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
+	lintCADir(t, dir)
 	return dir
+}
+
+// lintCADir lints the CA certificates Init wrote into dir.
+func lintCADir(t testing.TB, dir string) {
+	t.Helper()
+	for _, id := range []string{IssuerRoot, IssuerOV, IssuerEV} {
+		data, err := os.ReadFile(filepath.Join(dir, id+".pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		linttest.PEM(t, data)
+	}
 }
 
 // loadCA loads dir with a fresh memStore and a CRL URL per issuer.
@@ -100,7 +119,7 @@ func noOCSP(o *Options) { o.OCSPURL = "" }
 // loadCAWith is loadCA with options changed by edit.
 func loadCAWith(t testing.TB, dir string, edit func(*Options)) (*Authority, *memStore) {
 	t.Helper()
-	store := newMemStore()
+	store := newMemStore(t)
 	opts := Options{Dir: dir, Store: store, BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards,
 		OCSPURL: testBaseURL + "/ocsp"}
 	if edit != nil {
@@ -147,6 +166,7 @@ func sharedCA(t testing.TB, keyType string) string {
 	if err := Init(InitOptions{Dir: dir, KeyType: keyType, BaseURL: testBaseURL, Clock: testClock}); err != nil {
 		t.Fatalf("Init: %v", err)
 	}
+	lintCADir(t, dir)
 	sharedDirs[keyType] = dir
 	return dir
 }
@@ -185,24 +205,28 @@ func ovRequest(pub crypto.PublicKey, names ...string) Request {
 	}
 }
 
-// assertZlintClean runs every zlint lint over der and fails on errors,
-// fatals, and warnings not in allowed.
-func assertZlintClean(t *testing.T, der []byte, allowed map[string]string) {
+// issue is a.Issue as every test in this package issues: what a.Issue
+// returns is linted with the test suite's linter (internal/linttest), the
+// leaf with linttest.Subscriber (and linttest.Dev for a development CA)
+// and its first OCSP response, so that no certificate the tests issue
+// escapes zlint. TestIssueCallsGoThroughIssue keeps it the only caller.
+func issue(t testing.TB, a *Authority, req Request) (*Issued, error) {
 	t.Helper()
-	c, err := zx509.ParseCertificate(der)
+	got, err := a.Issue(context.Background(), req)
 	if err != nil {
-		t.Fatalf("zcrypto parse: %v", err)
+		return got, err
 	}
-	for name, r := range zlint.LintCertificate(c).Results {
-		switch {
-		case r.Status == lint.Error || r.Status == lint.Fatal:
-			t.Errorf("zlint %s: got %v (%s), want pass", name, r.Status, r.Details)
-		case r.Status == lint.Warn:
-			if _, ok := allowed[name]; !ok {
-				t.Errorf("zlint %s: got %v (%s), want pass", name, r.Status, r.Details)
-			}
-		}
+	allow := []linttest.Allow{linttest.Subscriber}
+	if a.dev {
+		allow = append(allow, linttest.Dev)
 	}
+	linttest.Certificate(t, got.DER, allow...)
+	if got.OCSP != nil {
+		issuer := a.issuers[got.IssuerID].cert
+		linttest.OCSPResponse(t, got.OCSP.SHA1, issuer)
+		linttest.OCSPResponse(t, got.OCSP.SHA256, issuer)
+	}
+	return got, nil
 }
 
 // rdnAttr is one attribute of a parsed Name with its raw string type.
@@ -212,7 +236,7 @@ type rdnAttr struct {
 }
 
 // parseRDNs parses a DER Name keeping attribute order and string tags.
-func parseRDNs(t *testing.T, raw []byte) [][]rdnAttr {
+func parseRDNs(t testing.TB, raw []byte) [][]rdnAttr {
 	t.Helper()
 	var seq []asn1.RawValue
 	if rest, err := asn1.Unmarshal(raw, &seq); err != nil || len(rest) != 0 {
@@ -227,22 +251,4 @@ func parseRDNs(t *testing.T, raw []byte) [][]rdnAttr {
 		out[i] = attrs
 	}
 	return out
-}
-
-// assertRDNOrder checks one attribute per RDN, in the given order.
-func assertRDNOrder(t *testing.T, raw []byte, want []asn1.ObjectIdentifier) {
-	t.Helper()
-	rdns := parseRDNs(t, raw)
-	var got []asn1.ObjectIdentifier
-	for _, rdn := range rdns {
-		if len(rdn) != 1 {
-			t.Errorf("RDN with %d attributes, want 1", len(rdn))
-		}
-		for _, a := range rdn {
-			got = append(got, a.Type)
-		}
-	}
-	if !slices.EqualFunc(got, want, asn1.ObjectIdentifier.Equal) {
-		t.Errorf("subject attribute order: got %v, want %v", got, want)
-	}
 }

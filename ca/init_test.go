@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kakuin/kakuin/internal/linttest"
 )
 
 func TestInitWritesFilesWithModes(t *testing.T) {
@@ -121,16 +123,7 @@ func TestInitRejectsBadOptions(t *testing.T) {
 	}
 }
 
-// extension returns the extension with the given OID, or nil.
-func extension(c *x509.Certificate, oid asn1.ObjectIdentifier) *struct{ critical bool } {
-	for _, e := range c.Extensions {
-		if e.Id.Equal(oid) {
-			return &struct{ critical bool }{e.Critical}
-		}
-	}
-	return nil
-}
-
+// Certificate extensions the profile checks name.
 var (
 	oidExtKeyUsage         = asn1.ObjectIdentifier{2, 5, 29, 15}
 	oidExtBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
@@ -140,108 +133,150 @@ var (
 	oidExtPolicies         = asn1.ObjectIdentifier{2, 5, 29, 32}
 )
 
+// TestInitCertificates checks the hierarchy Init (`kakuin init`) creates,
+// for every key type it supports: the root (BR §7.1.2.1) and the OV and EV
+// issuing CAs (BR §7.1.2.10, TLS subordinate CA: serverAuth-only EKU, one
+// reserved policy OID, keyCertSign and cRLSign), field by field and with
+// zlint. The large RSA key types take a second or two each to generate;
+// they get fresh directories and run in parallel.
 func TestInitCertificates(t *testing.T) {
-	for _, kt := range []string{KeyECDSAP384, KeyECDSAP256, KeyRSA2048} {
+	wantAlgs := map[string]x509.SignatureAlgorithm{
+		KeyECDSAP384: x509.ECDSAWithSHA384, KeyECDSAP256: x509.ECDSAWithSHA256,
+		KeyRSA2048: x509.SHA256WithRSA, KeyRSA3072: x509.SHA256WithRSA, KeyRSA4096: x509.SHA256WithRSA,
+	}
+	for _, kt := range keyTypes {
 		t.Run(kt, func(t *testing.T) {
-			a, _ := loadCA(t, sharedCA(t, kt))
-			wantAlg := map[string]x509.SignatureAlgorithm{
-				KeyECDSAP384: x509.ECDSAWithSHA384, KeyECDSAP256: x509.ECDSAWithSHA256, KeyRSA2048: x509.SHA256WithRSA,
-			}[kt]
-			root := a.root
-			t.Run("root", func(t *testing.T) {
-				if err := root.CheckSignatureFrom(root); err != nil {
-					t.Errorf("self-signature: %v", err)
-				}
-				if got := keyTypeOf(root.PublicKey); got != kt {
-					t.Errorf("key type: got %q, want %q", got, kt)
-				}
-				if root.SignatureAlgorithm != wantAlg {
-					t.Errorf("signature algorithm: got %v, want %v", root.SignatureAlgorithm, wantAlg)
-				}
-				if got, want := root.KeyUsage, x509.KeyUsageCertSign|x509.KeyUsageCRLSign; got != want {
-					t.Errorf("key usage: got %v, want %v", got, want)
-				}
-				if e := extension(root, oidExtKeyUsage); e == nil || !e.critical {
-					t.Errorf("key usage extension: got %v, want critical", e)
-				}
-				if e := extension(root, oidExtBasicConstraints); e == nil || !e.critical || !root.IsCA || root.MaxPathLen != -1 {
-					t.Errorf("basic constraints: got %v IsCA=%v MaxPathLen=%d, want critical CA without pathlen", e, root.IsCA, root.MaxPathLen)
-				}
-				if len(root.SubjectKeyId) == 0 {
-					t.Error("root has no SKI")
-				}
-				if len(root.ExtKeyUsage) != 0 || len(root.Policies) != 0 {
-					t.Errorf("root EKU/policies: got %v/%v, want none", root.ExtKeyUsage, root.Policies)
-				}
-				years := root.NotAfter.Sub(root.NotBefore).Hours() / 24 / 365
-				if years < 24.9 || years > 25.01 {
-					t.Errorf("root validity: got %.2f years, want about 25", years)
-				}
-				if got, want := root.Subject.String(), "CN=kakuin Dev Root CA,O=kakuin Dev,C=JP"; got != want {
-					t.Errorf("subject: got %q, want %q", got, want)
-				}
-				assertZlintClean(t, root.Raw, nil)
-			})
+			wantAlg, ok := wantAlgs[kt]
+			if !ok {
+				t.Fatalf("no expected signature algorithm for key type %s", kt)
+			}
+			var dir string
+			switch kt {
+			case KeyRSA3072, KeyRSA4096:
+				t.Parallel()
+				dir = initCA(t, kt)
+			default:
+				dir = sharedCA(t, kt)
+			}
+			a, _ := loadCA(t, dir)
+			t.Run("root", func(t *testing.T) { checkRootCA(t, a.root, kt, wantAlg) })
 			for _, p := range issuerProfiles {
 				t.Run(p, func(t *testing.T) {
 					c, ok := a.IssuerCertificate(p)
 					if !ok {
 						t.Fatalf("IssuerCertificate(%q) missing", p)
 					}
-					checkIssuingCA(t, c, root, p, wantAlg)
+					checkIssuingCA(t, c, a.root, p, kt, wantAlg)
 				})
 			}
 		})
 	}
 }
 
-func checkIssuingCA(t *testing.T, c, root *x509.Certificate, p string, wantAlg x509.SignatureAlgorithm) {
+// wantCASubject is the subject of Init's CAs with the default options: C
+// (PrintableString), O and CN (UTF8String), BR §7.1.2.10.2.
+func wantCASubject(cn string) []subjectAttr {
+	return []subjectAttr{
+		{oidCountry, asn1.TagPrintableString, "JP"},
+		{oidOrganization, asn1.TagUTF8String, "kakuin Dev"},
+		{oidCommonName, asn1.TagUTF8String, cn},
+	}
+}
+
+// checkCAKey checks a CA certificate's key type, serial, version and
+// notBefore (Init's clock, not backdated).
+func checkCAKey(t *testing.T, c *x509.Certificate, kt string, wantAlg x509.SignatureAlgorithm) {
 	t.Helper()
-	if err := c.CheckSignatureFrom(root); err != nil {
-		t.Errorf("signature by root: %v", err)
+	if got := keyTypeOf(c.PublicKey); got != kt {
+		t.Errorf("key type: got %q, want %q", got, kt)
 	}
 	if c.SignatureAlgorithm != wantAlg {
 		t.Errorf("signature algorithm: got %v, want %v", c.SignatureAlgorithm, wantAlg)
 	}
-	if !c.IsCA || c.MaxPathLen != 0 || !c.MaxPathLenZero {
-		t.Errorf("basic constraints: got IsCA=%v MaxPathLen=%d, want CA with pathlen 0", c.IsCA, c.MaxPathLen)
-	}
-	if e := extension(c, oidExtBasicConstraints); e == nil || !e.critical {
-		t.Errorf("basic constraints extension: got %v, want critical", e)
-	}
-	if got, want := c.KeyUsage, x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign|x509.KeyUsageCRLSign; got != want {
-		t.Errorf("key usage: got %v, want %v", got, want)
-	}
-	if e := extension(c, oidExtKeyUsage); e == nil || !e.critical {
-		t.Errorf("key usage extension: got %v, want critical", e)
-	}
-	if !slices.Equal(c.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) || len(c.UnknownExtKeyUsage) != 0 {
-		t.Errorf("EKU: got %v %v, want serverAuth only", c.ExtKeyUsage, c.UnknownExtKeyUsage)
-	}
-	wantPolicy := policyOID(profiles[p].policy)
-	if len(c.Policies) != 1 || !c.Policies[0].Equal(wantPolicy) {
-		t.Errorf("policies: got %v, want [%v]", c.Policies, wantPolicy)
-	}
-	if got, want := c.IssuingCertificateURL, []string{testBaseURL + "/ca/root.der"}; !slices.Equal(got, want) {
-		t.Errorf("AIA caIssuers: got %v, want %v", got, want)
-	}
-	if got, want := c.CRLDistributionPoints, []string{testBaseURL + "/crl/root.crl"}; !slices.Equal(got, want) {
-		t.Errorf("CRL DP: got %v, want %v", got, want)
-	}
-	if !bytes.Equal(c.AuthorityKeyId, root.SubjectKeyId) || len(c.SubjectKeyId) == 0 {
-		t.Errorf("AKI/SKI: got AKI %x SKI %x, want AKI %x and an SKI", c.AuthorityKeyId, c.SubjectKeyId, root.SubjectKeyId)
-	}
-	want := "CN=kakuin Dev " + strings.ToUpper(p) + " Issuing CA,O=kakuin Dev,C=JP"
-	if got := c.Subject.String(); got != want {
-		t.Errorf("subject: got %q, want %q", got, want)
-	}
-	assertRDNOrder(t, c.RawSubject, []asn1.ObjectIdentifier{oidCountry, oidOrganization, oidCommonName})
-	days := c.NotAfter.Sub(c.NotBefore).Hours() / 24
-	if days < 5*365 || days > 5*366 {
-		t.Errorf("validity: got %.1f days, want about 5 years", days)
+	if c.Version != 3 || c.SerialNumber.Sign() <= 0 || c.SerialNumber.BitLen() > 159 {
+		t.Errorf("version %d, serial %x: want 3 and a positive serial < 2^159", c.Version, c.SerialNumber)
 	}
 	if !c.NotBefore.Equal(testNow.Truncate(time.Second)) {
 		t.Errorf("notBefore: got %v, want %v", c.NotBefore, testNow.Truncate(time.Second))
 	}
-	assertZlintClean(t, c.Raw, nil)
+}
+
+// checkRootCA checks the root CA certificate (BR §7.1.2.1).
+func checkRootCA(t *testing.T, root *x509.Certificate, kt string, wantAlg x509.SignatureAlgorithm) {
+	t.Helper()
+	checkCAKey(t, root, kt, wantAlg)
+	if err := root.CheckSignatureFrom(root); err != nil || !bytes.Equal(root.RawIssuer, root.RawSubject) {
+		t.Errorf("self-signature: %v, issuer %v; want self-signed", err, root.Issuer)
+	}
+	checkSubject(t, root.RawSubject, wantCASubject("kakuin Dev Root CA"))
+	// keyUsage and basicConstraints critical, SKI; no AKI, EKU or
+	// certificatePolicies (BR §7.1.2.1.2 NOT RECOMMENDED / MUST NOT).
+	checkExtensions(t, root, map[string]bool{
+		oidExtKeyUsage.String(): true, oidExtBasicConstraints.String(): true, oidExtSKI.String(): false,
+	})
+	if got, want := root.KeyUsage, x509.KeyUsageCertSign|x509.KeyUsageCRLSign; got != want {
+		t.Errorf("key usage: got %v, want keyCertSign|cRLSign (%v)", got, want)
+	}
+	if !root.BasicConstraintsValid || !root.IsCA || root.MaxPathLen != -1 {
+		t.Errorf("basic constraints: got IsCA=%v MaxPathLen=%d, want CA without pathlen", root.IsCA, root.MaxPathLen)
+	}
+	if len(root.SubjectKeyId) != 20 {
+		t.Errorf("SKI: got %x, want 20 bytes (RFC 7093 §2 method 1)", root.SubjectKeyId)
+	}
+	// BR §7.1.2.1.1: 2922 to 9132 days, counted inclusively.
+	if days := (root.NotAfter.Sub(root.NotBefore) + time.Second).Hours() / 24; days < 2922 || days > 9132 {
+		t.Errorf("validity: got %.2f days, want 2922 to 9132", days)
+	}
+	linttest.Certificate(t, root.Raw)
+}
+
+// checkIssuingCA checks an issuing CA certificate against the TLS
+// subordinate CA profile (BR §7.1.2.10).
+func checkIssuingCA(t *testing.T, c, root *x509.Certificate, p, kt string, wantAlg x509.SignatureAlgorithm) {
+	t.Helper()
+	checkCAKey(t, c, kt, wantAlg)
+	if err := c.CheckSignatureFrom(root); err != nil || !bytes.Equal(c.RawIssuer, root.RawSubject) {
+		t.Errorf("signature by root: %v, issuer %v", err, c.Issuer)
+	}
+	checkSubject(t, c.RawSubject, wantCASubject("kakuin Dev "+strings.ToUpper(p)+" Issuing CA"))
+	checkExtensions(t, c, map[string]bool{
+		oidExtKeyUsage.String(): true, oidExtBasicConstraints.String(): true, oidExtSKI.String(): false,
+		oidExtAKI.String(): false, oidExtEKU.String(): false, oidExtPolicies.String(): false,
+		oidExtAIA.String(): false, oidExtCRLDP.String(): false,
+	})
+	if !c.BasicConstraintsValid || !c.IsCA || c.MaxPathLen != 0 || !c.MaxPathLenZero {
+		t.Errorf("basic constraints: got IsCA=%v MaxPathLen=%d, want CA with pathlen 0", c.IsCA, c.MaxPathLen)
+	}
+	// keyCertSign and cRLSign; digitalSignature too, which BR
+	// §7.1.2.10.7 allows, so the CA can sign OCSP responses itself.
+	if got, want := c.KeyUsage, x509.KeyUsageDigitalSignature|x509.KeyUsageCertSign|x509.KeyUsageCRLSign; got != want {
+		t.Errorf("key usage: got %v, want %v", got, want)
+	}
+	if !slices.Equal(c.ExtKeyUsage, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}) || len(c.UnknownExtKeyUsage) != 0 {
+		t.Errorf("EKU: got %v %v, want serverAuth only", c.ExtKeyUsage, c.UnknownExtKeyUsage)
+	}
+	want := map[string]string{ProfileOV: oidPolicyOV, ProfileEV: oidPolicyEV}[p]
+	var got []string
+	for _, oid := range c.PolicyIdentifiers {
+		got = append(got, oid.String())
+	}
+	if !slices.Equal(got, []string{want}) || len(c.Policies) != 1 || !c.Policies[0].Equal(policyOID(profiles[p].policy)) {
+		t.Errorf("policies: got %v, want exactly [%s]", got, want)
+	}
+	if got, want := c.IssuingCertificateURL, []string{testBaseURL + "/ca/root.der"}; !slices.Equal(got, want) || len(c.OCSPServer) != 0 {
+		t.Errorf("AIA: got caIssuers %v OCSP %v, want %v and no OCSP", got, c.OCSPServer, want)
+	}
+	if got, want := c.CRLDistributionPoints, []string{testBaseURL + "/crl/root.crl"}; !slices.Equal(got, want) {
+		t.Errorf("CRL DP: got %v, want %v", got, want)
+	}
+	if !bytes.Equal(c.AuthorityKeyId, root.SubjectKeyId) || len(c.SubjectKeyId) != 20 || bytes.Equal(c.SubjectKeyId, root.SubjectKeyId) {
+		t.Errorf("AKI/SKI: got AKI %x SKI %x, want AKI %x and an SKI of its own", c.AuthorityKeyId, c.SubjectKeyId, root.SubjectKeyId)
+	}
+	if got := c.NotAfter.Sub(c.NotBefore) + time.Second; got != issuerValidity {
+		t.Errorf("validity: got %v, want %v", got, issuerValidity)
+	}
+	if c.NotAfter.After(root.NotAfter) {
+		t.Errorf("notAfter %v: after the root's %v", c.NotAfter, root.NotAfter)
+	}
+	linttest.Certificate(t, c.Raw)
 }

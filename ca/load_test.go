@@ -114,14 +114,14 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := copyCA(t, good)
 			tt.damage(t, dir)
-			_, err := Load(Options{Dir: dir, Store: newMemStore(), BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards})
+			_, err := Load(Options{Dir: dir, Store: newMemStore(t), BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
 	}
 	t.Run("undamaged copy loads", func(t *testing.T) {
-		if _, err := Load(Options{Dir: copyCA(t, good), Store: newMemStore(), BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards}); err != nil {
+		if _, err := Load(Options{Dir: copyCA(t, good), Store: newMemStore(t), BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards}); err != nil {
 			t.Fatalf("got %v, want nil", err)
 		}
 	})
@@ -129,7 +129,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 
 func TestLoadRejectsBadOptions(t *testing.T) {
 	dir := sharedCA(t, KeyECDSAP256)
-	ok := Options{Dir: dir, Store: newMemStore(), BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards}
+	ok := Options{Dir: dir, Store: newMemStore(t), BaseURL: testBaseURL, Clock: testClock, CRLShards: testCRLShards}
 	tests := []struct {
 		name   string
 		change func(o *Options)

@@ -1,7 +1,6 @@
 package ca
 
 import (
-	"context"
 	"crypto/x509"
 	"testing"
 	"time"
@@ -49,7 +48,7 @@ func TestIssueFollowsValiditySchedule(t *testing.T) {
 				o.Clock = func() time.Time { return tt.now }
 				o.Validity = tt.configured
 			})
-			issued, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
+			issued, err := issue(t, a, ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
 			if err != nil {
 				t.Fatalf("Issue: %v", err)
 			}
@@ -68,7 +67,7 @@ func TestIssueFollowsValiditySchedule(t *testing.T) {
 func TestIssueAt2029(t *testing.T) {
 	now := time.Date(2029, 3, 15, 0, 0, 1, 0, time.UTC)
 	a, _ := loadCAWith(t, sharedCA(t, KeyECDSAP384), func(o *Options) { o.Clock = func() time.Time { return now } })
-	issued, err := a.Issue(context.Background(), ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
+	issued, err := issue(t, a, ovRequest(leafKey(t, "p256").Public(), "www.example.com"))
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}

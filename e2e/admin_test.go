@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/kakuin/kakuin/internal/linttest"
 )
 
 // TestAdminAPI: an operator adds officers with their client certificates
@@ -24,6 +26,16 @@ func TestAdminAPI(t *testing.T) {
 	k.cli("officer", "add", "tanaka", "--role", "approver", "--cert-dir", dir)
 	if fi, err := os.Stat(filepath.Join(dir, "tanaka.key")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("officer key file: %v, mode %v; want 0600", err, fi.Mode())
+	}
+	// The officers' client certificates and the officer CA after them
+	// pass zlint's lints that apply to TLS client certificates of a
+	// private CA (see admin's officerCert).
+	for _, officer := range []string{"sato", "tanaka"} {
+		data, err := os.ReadFile(filepath.Join(dir, officer+".pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		linttest.PEM(t, data, linttest.EndEntity)
 	}
 	org := k.cli("org", "create", "--name", "Admin API KK", "--country", "JP", "--province", "Tokyo", "--locality", "Minato-ku")
 

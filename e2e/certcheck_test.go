@@ -7,12 +7,14 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
-	"github.com/kakuin/kakuin/ca"
 	"os"
 	"os/exec"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/internal/linttest"
 )
 
 var (
@@ -25,7 +27,9 @@ var (
 	wantRDNOrder = []asn1.ObjectIdentifier{oidCountry, oidProvince, oidLocality, oidOrg, oidCN}
 )
 
-// readPEMCerts reads every CERTIFICATE block of a PEM file.
+// readPEMCerts reads every CERTIFICATE block of a PEM file of certificates
+// kakuin's CA made (a chain a client obtained, or the CA's own root and
+// issuing CA certificates) and lints each (lintIssued).
 func readPEMCerts(t *testing.T, path string) []*x509.Certificate {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -46,6 +50,7 @@ func readPEMCerts(t *testing.T, path string) []*x509.Certificate {
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
+		lintIssued(t, c)
 		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
@@ -54,12 +59,27 @@ func readPEMCerts(t *testing.T, path string) []*x509.Certificate {
 	return certs
 }
 
+// lintIssued lints a certificate kakuin's ACME CA issued with the test
+// suite's linter (internal/linttest): a CA certificate as it is, a leaf as
+// a subscriber certificate of a development CA, since every process the
+// suite obtains certificates from runs `kakuin serve --dev`, whose CA
+// publishes its AIA and CRL URLs on 127.0.0.1.
+func lintIssued(t *testing.T, c *x509.Certificate) {
+	t.Helper()
+	if c.IsCA {
+		linttest.Certificate(t, c.Raw)
+		return
+	}
+	linttest.Certificate(t, c.Raw, linttest.Subscriber, linttest.Dev)
+}
+
 // keyKind names a leaf key for checks: "ec256", "ec384" or "rsa2048".
 type keyKind string
 
 // checkLeaf verifies a chain file (leaf first, then the issuer) the way a
 // relying party would (openssl verify and crypto/x509 against kakuin's
-// root) and checks the leaf field by field against the OV profile.
+// root), lints the chain and the root (zlint, through readPEMCerts) and
+// checks the leaf field by field against the OV profile.
 func (k *kakuin) checkLeaf(t *testing.T, chainFile string, names []string, kind keyKind) *x509.Certificate {
 	t.Helper()
 	certs := readPEMCerts(t, chainFile)
@@ -67,6 +87,7 @@ func (k *kakuin) checkLeaf(t *testing.T, chainFile string, names []string, kind 
 		t.Fatalf("%s: got %d certificates, want leaf and issuer", chainFile, len(certs))
 	}
 	leaf, issuer := certs[0], certs[1]
+	readPEMCerts(t, k.rootPEM) // lints the root
 
 	// openssl, as users check it.
 	untrusted := writePEM(t, issuer)

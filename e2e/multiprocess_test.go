@@ -503,6 +503,9 @@ func TestMultiProcessConcurrentStart(t *testing.T) {
 	if out, err := exec.Command(kakuinBin, "init", "--data", dataDir).CombinedOutput(); err != nil {
 		t.Fatalf("kakuin init: %v\n%s", err, out)
 	}
+	for _, name := range []string{"root.pem", "ov.pem", "ev.pem"} {
+		readPEMCerts(t, filepath.Join(dataDir, "ca", name)) // lints the CA certificates
+	}
 	certFile, keyFile := selfSignedTLS(t)
 	listenA := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	listenB := fmt.Sprintf("127.0.0.1:%d", freePort(t))

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kakuin/kakuin/internal/linttest"
 )
 
 // opensslOCSP asks kakuin's responder about the certificate in certPEM by
@@ -83,7 +85,8 @@ func wantOCSP(t *testing.T, out, certPEM, status string) {
 	}
 }
 
-// fetchCRL downloads a CRL URL (a certificate's CRL DP) into a file.
+// fetchCRL downloads a CRL URL (a certificate's CRL DP) into a file and
+// lints the CRL (internal/linttest).
 func fetchCRL(t *testing.T, u string) (string, []byte) {
 	t.Helper()
 	resp, err := http.Get(u)
@@ -95,6 +98,7 @@ func fetchCRL(t *testing.T, u string) (string, []byte) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pkix-crl" {
 		t.Fatalf("GET %s: %s %q", u, resp.Status, resp.Header.Get("Content-Type"))
 	}
+	linttest.RevocationList(t, body)
 	path := filepath.Join(t.TempDir(), "crl.der")
 	if err := os.WriteFile(path, body, 0o644); err != nil {
 		t.Fatal(err)

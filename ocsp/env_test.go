@@ -30,6 +30,7 @@ import (
 type testEnv struct {
 	store     store.Backend
 	authority *ca.Authority
+	linting   lintingCA // authority, linting what it signs
 	service   *ocsp.Service
 	responder *ocsp.Responder
 	crls      *ocsp.CRLPublisher
@@ -70,14 +71,18 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	if err := ca.Init(ca.InitOptions{Dir: caDir, BaseURL: testBase, KeyType: ca.KeyECDSAP256, Clock: clock}); err != nil {
 		t.Fatal(err)
 	}
-	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: st, BaseURL: testBase, OCSPURL: testBase + "/ocsp",
-		CRLShards: 4, Clock: clock})
+	lintCADir(t, caDir)
+	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: lintingCAStore{Store: st, t: t}, BaseURL: testBase,
+		OCSPURL: testBase + "/ocsp", CRLShards: 4, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every certificate, OCSP response and CRL the environment signs is
+	// linted (lint_test.go).
+	e.linting = lintingCA{Authority: e.authority, t: t}
 	e.root, _ = e.authority.IssuerCertificate(ca.IssuerRoot)
 	logger := slog.New(slog.DiscardHandler)
-	e.service, err = ocsp.NewService(ocsp.ServiceOptions{Store: st, Signer: e.authority, OCSP: true, CRLShards: 4,
+	e.service, err = ocsp.NewService(ocsp.ServiceOptions{Store: st, Signer: e.linting, OCSP: true, CRLShards: 4,
 		Clock: clock, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +93,7 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	}
 	ropts := ocsp.ResponderOptions{Reader: st, Issuers: issuers, CacheBytes: opts.cacheBytes, Clock: clock, Logger: logger}
 	if !opts.noUnknownSigner {
-		ropts.Unknown = e.authority
+		ropts.Unknown = e.linting
 	}
 	if e.responder, err = ocsp.NewResponder(ropts); err != nil {
 		t.Fatal(err)
@@ -171,7 +176,7 @@ func (e *testEnv) issueWith(t testing.TB, key crypto.Signer, storeOCSP bool) *is
 	must(t, e.store.StartChallenge(ctx, az.Challenges[0].ID, now))
 	must(t, e.store.CompleteChallenge(ctx, az.Challenges[0].ID, true, nil, now, now.Add(time.Hour)))
 	must(t, e.store.BeginFinalize(ctx, o.ID, now))
-	iss, err := e.authority.Issue(ctx, ca.Request{Profile: ca.ProfileOV, PublicKey: key.Public(), Names: []string{name},
+	iss, err := e.linting.Issue(ctx, ca.Request{Profile: ca.ProfileOV, PublicKey: key.Public(), Names: []string{name},
 		Subject: ca.Subject{Organization: "Status Test K.K.", Country: "JP", Province: "Tokyo", Locality: "Chiyoda-ku"}})
 	if err != nil {
 		t.Fatalf("Issue: %v", err)

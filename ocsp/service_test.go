@@ -20,12 +20,10 @@ import (
 	"testing"
 	"time"
 
-	zx509 "github.com/zmap/zcrypto/x509"
-	"github.com/zmap/zlint/v3"
-	"github.com/zmap/zlint/v3/lint"
 	xocsp "golang.org/x/crypto/ocsp"
 
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/internal/linttest"
 	"github.com/kakuin/kakuin/ocsp"
 )
 
@@ -550,15 +548,7 @@ func TestCRLZlint(t *testing.T) {
 	revokedCRL(t, e)
 	for ref, crl := range e.storedCRLs(t) {
 		t.Run(fmt.Sprintf("%s/%d", ref.IssuerID, ref.Shard), func(t *testing.T) {
-			zcrl, err := zx509.ParseRevocationList(crl.DER)
-			if err != nil {
-				t.Fatalf("zcrypto parse: %v", err)
-			}
-			for name, r := range zlint.LintRevocationList(zcrl).Results {
-				if r.Status == lint.Error || r.Status == lint.Fatal || r.Status == lint.Warn {
-					t.Errorf("zlint %s: got %v (%s), want pass", name, r.Status, r.Details)
-				}
-			}
+			linttest.RevocationList(t, crl.DER)
 		})
 	}
 }

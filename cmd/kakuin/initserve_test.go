@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kakuin/kakuin/internal/linttest"
 )
 
 // caFiles are the files `kakuin init` writes into the CA directory.
@@ -57,6 +59,11 @@ func TestInit(t *testing.T) {
 	}
 	if !root.IsCA {
 		t.Errorf("root: IsCA got false, want true")
+	}
+	// The root and the OV and EV issuing CAs pass zlint
+	// (ca.TestInitCertificates checks their profile field by field).
+	for _, name := range []string{"root.pem", "ov.pem", "ev.pem"} {
+		linttest.PEM(t, before[name])
 	}
 
 	r := runCLI(t, "init", "--data", dir)
@@ -223,6 +230,13 @@ func TestServeRefusals(t *testing.T) {
 func TestServeUnmigrated(t *testing.T) {
 	dir := t.TempDir()
 	mustCLI(t, "init", "--data", dir)
+	for _, name := range []string{"root.pem", "ov.pem", "ev.pem"} {
+		data, err := os.ReadFile(filepath.Join(dir, "ca", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		linttest.PEM(t, data)
+	}
 	r := serveInProcess(t, "--data", dir, "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0")
 	if r.served {
 		t.Fatalf("serve without --dev on an unmigrated database started listening; want a refusal telling to run `kakuin migrate`")

@@ -1,0 +1,99 @@
+package acme_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/kakuin/kakuin/acme"
+	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/internal/linttest"
+	"github.com/kakuin/kakuin/ocsp"
+)
+
+// lintingCA is the test environment's CA as the server and the status
+// service see it: the real ca.Authority, with every certificate, OCSP
+// response and CRL it signs linted by the test suite's linter
+// (internal/linttest) and reported to the environment's test. It
+// implements acme.Issuer and ocsp.Signer.
+type lintingCA struct {
+	*ca.Authority
+	t testing.TB
+}
+
+var (
+	_ acme.Issuer = lintingCA{}
+	_ ocsp.Signer = lintingCA{}
+	_ ca.Store    = lintingCAStore{}
+)
+
+// Issue issues and lints the leaf (a subscriber certificate) and its first
+// OCSP response.
+func (l lintingCA) Issue(ctx context.Context, req ca.Request) (*ca.Issued, error) {
+	got, err := l.Authority.Issue(ctx, req)
+	if err != nil {
+		return got, err
+	}
+	linttest.Certificate(l.t, got.DER, linttest.Subscriber)
+	l.lintOCSP(got.IssuerID, got.OCSP)
+	return got, nil
+}
+
+// SignOCSP signs and lints both responses.
+func (l lintingCA) SignOCSP(ctx context.Context, e ca.OCSPEntry) (*ca.OCSPResponse, error) {
+	got, err := l.Authority.SignOCSP(ctx, e)
+	if err == nil {
+		l.lintOCSP(e.IssuerID, got)
+	}
+	return got, err
+}
+
+// SignCRL signs and lints a CRL partition.
+func (l lintingCA) SignCRL(ctx context.Context, req ca.CRLRequest) (*ca.CRL, error) {
+	got, err := l.Authority.SignCRL(ctx, req)
+	if err == nil {
+		linttest.RevocationList(l.t, got.DER)
+	}
+	return got, err
+}
+
+// lintOCSP lints the responses of r (nil when OCSP is off), signed for
+// the issuer issuerID.
+func (l lintingCA) lintOCSP(issuerID string, r *ca.OCSPResponse) {
+	if r == nil {
+		return
+	}
+	issuer, ok := l.Authority.IssuerCertificate(issuerID)
+	if !ok {
+		l.t.Errorf("OCSP response of unknown issuer %q", issuerID)
+		return
+	}
+	linttest.OCSPResponse(l.t, r.SHA1, issuer)
+	linttest.OCSPResponse(l.t, r.SHA256, issuer)
+}
+
+// lintingCAStore is the CA's store, linting each delegated OCSP responder
+// certificate as it is recorded.
+type lintingCAStore struct {
+	ca.Store
+	t testing.TB
+}
+
+// RecordResponderCertificate lints c and records it.
+func (s lintingCAStore) RecordResponderCertificate(ctx context.Context, c ca.ResponderCertificate) error {
+	linttest.Certificate(s.t, c.DER, linttest.EndEntity)
+	return s.Store.RecordResponderCertificate(ctx, c)
+}
+
+// lintCADir lints the CA certificates ca.Init wrote into dir.
+func lintCADir(t testing.TB, dir string) {
+	t.Helper()
+	for _, id := range []string{ca.IssuerRoot, ca.IssuerOV, ca.IssuerEV} {
+		data, err := os.ReadFile(filepath.Join(dir, id+".pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		linttest.PEM(t, data)
+	}
+}
