@@ -38,6 +38,15 @@ type Issuer interface {
 // is not: validation failures default to "incorrectResponse".
 type Validator interface {
 	Validate(ctx context.Context, challengeType, name, token, keyAuthorization string) error
+	// CheckCAA checks the CAA records of name before issuance (RFC 8659,
+	// with the accounturi and validationmethods parameters of RFC 8657).
+	// name is a DNS identifier, "*.example.com" for a wildcard; identities
+	// are the CA's issuer domain names (Meta.CAAIdentities); accountURI is
+	// the requesting account's URL and method the challenge type that
+	// validated name. It returns nil if issuance may proceed, else an
+	// error with a ProblemType() ("caa" for a refusal, "dns" for a failed
+	// lookup, which refuses too) and a ClientDetail().
+	CheckCAA(ctx context.Context, name string, identities []string, accountURI, method string) error
 }
 
 // Revoker revokes a certificate and brings its status (OCSP response, CRL)

@@ -26,11 +26,12 @@ type finalizeRequest struct {
 // ready; the CSR must be well signed, carry a key the CA certifies that is
 // not the account key, and name exactly the order's DNS names; the
 // contract's plan must still have room for the name set; then the order
-// turns processing, the certificate is signed with the subject taken
-// from the contract's vetted organization (never from the CSR), stored, and
-// the order turns valid in the same answer. A failure after the order
-// became processing makes it invalid with a serverInternal problem; it
-// never goes back to ready.
+// turns processing, CAA is checked again for every name (finalizeCAA), the
+// certificate is signed with the subject taken from the contract's vetted
+// organization (never from the CSR), stored, and the order turns valid in
+// the same answer. A failure after the order became processing makes it
+// invalid, with the caa or dns problem of a CAA refusal or else a
+// serverInternal problem; it never goes back to ready.
 func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	sr, err := s.verifyPOST(w, r, kidOnly)
@@ -98,6 +99,12 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	// goes away: the order is processing and has to end valid or invalid.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), issuanceTimeout)
 	defer cancel()
+	if p := s.finalizeCAA(ictx, acct, authzs); p != nil {
+		s.log.InfoContext(ctx, "acme CAA refused issuance", "account", acct.ID, "order", o.ID,
+			"problem", p.Type, "detail", p.Detail)
+		s.failOrder(ctx, o.ID, p)
+		return p
+	}
 	start := time.Now()
 	issued, err := s.issuer.Issue(ictx, issueReq)
 	if err == nil {
@@ -119,11 +126,7 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		p := internal(fmt.Errorf("acme: finalize order %d: %w", o.ID, err))
 		p.Detail = "certificate issuance failed; the order is invalid, create a new order"
-		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), completeTimeout)
-		defer fcancel()
-		if ferr := s.store.FailOrder(fctx, o.ID, problemJSON(p)); ferr != nil {
-			s.log.ErrorContext(ctx, "acme: fail order", "order", o.ID, "err", ferr)
-		}
+		s.failOrder(ctx, o.ID, p)
 		return p
 	}
 	s.log.InfoContext(ctx, "acme certificate issued", "account", acct.ID, "order", o.ID,
@@ -132,6 +135,17 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	o.StoredStatus = StatusValid
 	o.CertSerial = issued.Serial
 	return s.writeOrder(w, http.StatusOK, o, authzs)
+}
+
+// failOrder makes the processing order invalid with p, even if the client
+// has gone away; a failure is logged, and Server.Run fails the order as
+// interrupted later.
+func (s *Server) failOrder(ctx context.Context, orderID int64, p *problem) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), completeTimeout)
+	defer cancel()
+	if err := s.store.FailOrder(fctx, orderID, problemJSON(p)); err != nil {
+		s.log.ErrorContext(ctx, "acme: fail order", "order", orderID, "err", err)
+	}
 }
 
 // revokeReplaced revokes, as superseded, the certificates a reissue

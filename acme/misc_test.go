@@ -171,6 +171,8 @@ type noValidator struct{}
 
 func (noValidator) Validate(context.Context, string, string, string, string) error { return nil }
 
+func (noValidator) CheckCAA(context.Context, string, []string, string, string) error { return nil }
+
 // TestShutdownCancelsValidations checks that Shutdown with an expired
 // context cancels an in-flight validation, which is recorded as a
 // serverInternal failure, and that no new validation starts afterwards.

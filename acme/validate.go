@@ -35,17 +35,24 @@ type problemTyper interface{ ProblemType() string }
 
 // validate runs the validator with a context bounded by
 // Policy.ValidationTimeout and detached from the request that started it,
-// then records the result.
+// checks CAA once the challenge is met (validationCAA), then records the
+// result.
 func (s *Server) validate(bg context.Context, job validationJob) {
 	ctx, cancel := context.WithTimeout(bg, s.policy.ValidationTimeout)
 	defer cancel()
 	err := s.validator.Validate(ctx, job.typ, job.name, job.token, job.keyAuth)
-	if err == nil {
-		// Domain control is proven; the vetting gate decides the rest.
+	var p *problem
+	if err != nil {
+		p = validationProblem(err)
+	} else {
+		p = s.validationCAA(ctx, job)
+	}
+	if p == nil {
+		// Domain control is proven and CAA permits; the vetting gate
+		// decides the rest.
 		s.gateJob(ctx, job)
 		return
 	}
-	p := validationProblem(err)
 	if bg.Err() != nil {
 		p = newProblem(probServerInternal, "validation interrupted: the server is shutting down")
 	}

@@ -71,20 +71,24 @@ type alwaysValid struct{}
 
 func (alwaysValid) Validate(context.Context, string, string, string, string) error { return nil }
 
+// CheckCAA permits every name: the load test's names have no DNS.
+func (alwaysValid) CheckCAA(context.Context, string, []string, string, string) error { return nil }
+
 // acmePolicy maps the configuration onto the ACME server's policy.
 func acmePolicy(cfg *config.Config) acme.Policy {
 	return acme.Policy{
-		AllowWildcards:    cfg.ACME.AllowWildcards,
-		MaxNames:          cfg.ACME.MaxNames,
-		EABMaxAccounts:    cfg.ACME.EABMaxAccounts,
-		OrderLifetime:     cfg.ACME.OrderLifetime.Duration,
-		AuthzReuse:        cfg.ACME.AuthzReuse.Duration,
-		NonceLifetime:     cfg.ACME.NonceLifetime.Duration,
-		ProcessingTimeout: cfg.ACME.ProcessingTimeout.Duration,
-		ValidationTimeout: cfg.Validation.Timeout.Duration,
-		HoldRetryAfter:    cfg.Vetting.HoldRetryAfter.Duration,
-		HoldRecheck:       cfg.Vetting.HoldRecheck.Duration,
-		HoldContact:       cfg.Vetting.Contact,
+		AllowWildcards:        cfg.ACME.AllowWildcards,
+		MaxNames:              cfg.ACME.MaxNames,
+		EABMaxAccounts:        cfg.ACME.EABMaxAccounts,
+		OrderLifetime:         cfg.ACME.OrderLifetime.Duration,
+		AuthzReuse:            cfg.ACME.AuthzReuse.Duration,
+		NonceLifetime:         cfg.ACME.NonceLifetime.Duration,
+		ProcessingTimeout:     cfg.ACME.ProcessingTimeout.Duration,
+		ValidationTimeout:     cfg.Validation.Timeout.Duration,
+		HoldRetryAfter:        cfg.Vetting.HoldRetryAfter.Duration,
+		HoldRecheck:           cfg.Vetting.HoldRecheck.Duration,
+		HoldContact:           cfg.Vetting.Contact,
+		RenewalInfoRetryAfter: cfg.ACME.RenewalInfoRetryAfter.Duration,
 	}
 }
 

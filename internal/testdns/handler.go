@@ -39,10 +39,10 @@ func (s *Server) serveDNS(w dns.ResponseWriter, req *dns.Msg) {
 	w.WriteMsg(resp) // nothing to do if the client went away
 }
 
-// answer returns the records for q and the response code: NXDOMAIN for a
-// name that has no records, no records below it and no default A record;
-// NOERROR with no records for a name that exists without records of the
-// asked type.
+// answer returns the records for q and the response code: SERVFAIL for a
+// name SetServFail made fail; NXDOMAIN for a name that has no records, no
+// records below it and no default A record; NOERROR with no records for a
+// name that exists without records of the asked type.
 func (s *Server) answer(q dns.Question) ([]dns.RR, int) {
 	name := canonical(q.Name)
 	hdr := func(t uint16) dns.RR_Header {
@@ -50,6 +50,9 @@ func (s *Server) answer(q dns.Question) ([]dns.RR, int) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if s.servfail[name] {
+		return nil, dns.RcodeServerFailure
+	}
 
 	n := s.names[name]
 	if n == nil {

@@ -114,6 +114,21 @@ func (s *Server) SetCAA(name string, records ...CAA) {
 	s.update(name, func(n *node) { n.caa = recs })
 }
 
+// SetServFail makes every query for name, of any type, fail with SERVFAIL
+// while fail is true, as a broken or unreachable authoritative server
+// would. The records of name are kept and answered again once fail is
+// false; names below name are not affected.
+func (s *Server) SetServFail(name string, fail bool) {
+	key := canonical(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if fail {
+		s.servfail[key] = true
+	} else {
+		delete(s.servfail, key)
+	}
+}
+
 // SetDefaultA makes the server answer A queries for every name without
 // records of its own with ip (so every test name resolves, typically to
 // 127.0.0.1); such names answer other types with NOERROR and no records.

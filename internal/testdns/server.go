@@ -18,6 +18,7 @@ import (
 type Server struct {
 	mu       sync.RWMutex
 	names    map[string]*node // keyed by canonical name
+	servfail map[string]bool  // canonical names answered with SERVFAIL
 	defaultA netip.Addr
 
 	udp, tcp   *dns.Server
@@ -32,7 +33,7 @@ type Server struct {
 // UDP and TCP (the same port for both) and on another free 127.0.0.1 port
 // for the HTTP control API. Call Close to stop it.
 func Start() (*Server, error) {
-	s := &Server{names: make(map[string]*node)}
+	s := &Server{names: make(map[string]*node), servfail: make(map[string]bool)}
 	pc, ln, err := listenDNS()
 	if err != nil {
 		return nil, err

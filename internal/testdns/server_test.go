@@ -130,6 +130,43 @@ func TestDefaultA(t *testing.T) {
 	})
 }
 
+func TestServFail(t *testing.T) {
+	s := StartT(t)
+	s.SetA("broken.test", "192.0.2.9")
+	s.SetCAA("broken.test", CAA{Tag: "issue", Value: "ca.example"})
+	s.SetA("www.broken.test", "192.0.2.10")
+
+	steps := []struct {
+		name      string
+		do        func()
+		qname     string
+		qtype     uint16
+		wantRcode int
+		want      []string
+	}{
+		{"failing name, A", func() { s.SetServFail("Broken.TEST.", true) }, "broken.test", dns.TypeA, dns.RcodeServerFailure, nil},
+		{"failing name, CAA", func() {}, "broken.test", dns.TypeCAA, dns.RcodeServerFailure, nil},
+		{"name below answers", func() {}, "www.broken.test", dns.TypeA, dns.RcodeSuccess, []string{"192.0.2.10"}},
+		{"unknown name fails too", func() { s.SetServFail("nowhere.test", true) }, "nowhere.test", dns.TypeCAA, dns.RcodeServerFailure, nil},
+		{"cleared: records are back", func() { s.SetServFail("broken.test", false) }, "broken.test", dns.TypeCAA, dns.RcodeSuccess, []string{"0 issue ca.example"}},
+		{"cleared: unknown name is NXDOMAIN", func() { s.SetServFail("nowhere.test", false) }, "nowhere.test", dns.TypeCAA, dns.RcodeNameError, nil},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			st.do()
+			for _, network := range []string{"udp", "tcp"} {
+				resp := query(t, s, network, st.qname, st.qtype)
+				if resp.Rcode != st.wantRcode {
+					t.Errorf("%s rcode: got %s, want %s", network, dns.RcodeToString[resp.Rcode], dns.RcodeToString[st.wantRcode])
+				}
+				if got := values(resp); !slices.Equal(got, st.want) {
+					t.Errorf("%s answer: got %q, want %q", network, got, st.want)
+				}
+			}
+		})
+	}
+}
+
 func TestRecordUpdates(t *testing.T) {
 	s := StartT(t)
 	const name = "_acme-challenge.update.test"
