@@ -8,12 +8,14 @@ import (
 
 // directoryJSON is the directory object (RFC 8555 §7.1.1).
 type directoryJSON struct {
-	NewNonce   string   `json:"newNonce"`
-	NewAccount string   `json:"newAccount"`
-	NewOrder   string   `json:"newOrder"`
-	RevokeCert string   `json:"revokeCert"`
-	KeyChange  string   `json:"keyChange"`
-	Meta       metaJSON `json:"meta"`
+	NewNonce   string `json:"newNonce"`
+	NewAccount string `json:"newAccount"`
+	NewOrder   string `json:"newOrder"`
+	RevokeCert string `json:"revokeCert"`
+	KeyChange  string `json:"keyChange"`
+	// RenewalInfo is the ARI resource (RFC 9773 §4).
+	RenewalInfo string   `json:"renewalInfo"`
+	Meta        metaJSON `json:"meta"`
 }
 
 // metaJSON is the directory's "meta" object (RFC 8555 §7.1.1). kakuin
@@ -38,11 +40,12 @@ var profileDescriptions = map[string]string{
 // not offer pre-authorization (§7.4.1).
 func (s *Server) directory(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, directoryJSON{
-		NewNonce:   s.baseURL + pathNewNonce,
-		NewAccount: s.baseURL + pathNewAccount,
-		NewOrder:   s.baseURL + pathNewOrder,
-		RevokeCert: s.baseURL + pathRevokeCert,
-		KeyChange:  s.baseURL + pathKeyChange,
+		NewNonce:    s.baseURL + pathNewNonce,
+		NewAccount:  s.baseURL + pathNewAccount,
+		NewOrder:    s.baseURL + pathNewOrder,
+		RevokeCert:  s.baseURL + pathRevokeCert,
+		KeyChange:   s.baseURL + pathKeyChange,
+		RenewalInfo: s.baseURL + pathRenewalInfo,
 		Meta: metaJSON{
 			TermsOfService:          s.meta.TermsOfService,
 			Website:                 s.meta.Website,

@@ -65,6 +65,10 @@ type Policy struct {
 	// the authorization's "hold" object (e.g. an e-mail address and phone
 	// number of the vetting desk). Default none.
 	HoldContact string
+	// RenewalInfoRetryAfter is the Retry-After of a renewalInfo response
+	// (RFC 9773 §4.3): how often ARI clients ask again, so how soon a
+	// window an operator pulls forward reaches them. Default 6 hours.
+	RenewalInfoRetryAfter time.Duration
 }
 
 // Meta is the directory's "meta" object (RFC 8555 §7.1.1).

@@ -1,20 +1,16 @@
 package acme
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/vetting"
 )
 
@@ -305,33 +301,20 @@ func (s *Server) checkLifecycle(ctx context.Context, c *vetting.Contract, profil
 	return superseded, nil
 }
 
-// replacedSerial reads a newOrder's "replaces" (RFC 9773 §5): the ARI
-// certificate identifier, base64url(authorityKeyIdentifier) "."
-// base64url(serial number octets), of a certificate this CA issued. It
-// returns the serial, or malformed saying what is wrong.
+// replacedSerial reads a newOrder's "replaces" (RFC 9773 §5), an ARI
+// certificate identifier of a certificate this CA issued, and returns its
+// serial, or malformed saying what is wrong.
 func (s *Server) replacedSerial(ctx context.Context, certID string) (string, error) {
-	aki, serial, ok := strings.Cut(certID, ".")
-	akiBytes, err1 := base64.RawURLEncoding.DecodeString(aki)
-	serialBytes, err2 := base64.RawURLEncoding.DecodeString(serial)
-	if !ok || err1 != nil || err2 != nil || len(akiBytes) == 0 || len(serialBytes) == 0 || len(serialBytes) > 21 {
-		return "", malformed("replaces %q is not an ARI certificate identifier (base64url of the AKI, a dot, base64url of the serial)", certID)
+	_, serial, err := s.certByARIID(ctx, certID)
+	switch {
+	case errors.Is(err, errCertIDSyntax):
+		return "", malformed("replaces %q is %s", certID, err)
+	case errors.Is(err, errCertIDUnknown), errors.Is(err, errCertIDIssuer):
+		return "", malformed("replaces names certificate %s, %s", serial, err)
+	case err != nil:
+		return "", err
 	}
-	hex := ca.SerialHex(new(big.Int).SetBytes(serialBytes))
-	cert, err := s.store.GetCertificate(ctx, hex)
-	if errors.Is(err, ErrNotFound) {
-		return "", malformed("replaces names certificate %s, which this CA did not issue", hex)
-	}
-	if err != nil {
-		return "", internal(err)
-	}
-	leaf, err := x509.ParseCertificate(cert.DER)
-	if err != nil {
-		return "", internal(err)
-	}
-	if !bytes.Equal(leaf.AuthorityKeyId, akiBytes) {
-		return "", malformed("replaces names certificate %s with another issuer's key identifier", hex)
-	}
-	return hex, nil
+	return serial, nil
 }
 
 // activeContract returns the account's contract if it is active and allows

@@ -2,6 +2,7 @@ package acme
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -22,6 +23,9 @@ const (
 	pathAuthz      = "/acme/authz/{id}"
 	pathChallenge  = "/acme/chall/{id}"
 	pathCert       = "/acme/cert/{serial}"
+	// pathRenewalInfo is RFC 9773 §4's renewalInfo; clients append
+	// "/" and the ARI certificate identifier.
+	pathRenewalInfo = "/acme/renewal-info"
 )
 
 // handlerFunc is an ACME handler: it writes a successful response or
@@ -54,6 +58,7 @@ func (s *Server) routes() []route {
 		{http.MethodPost, pathAuthz, s.authz},
 		{http.MethodPost, pathChallenge, s.challenge},
 		{http.MethodPost, pathCert, s.cert},
+		{http.MethodGet, pathRenewalInfo + "/{certID}", s.renewalInfo},
 	}
 }
 
@@ -81,6 +86,11 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) error 
 	case pathDirectory:
 		p.allow = http.MethodGet
 		p.Detail = "method " + r.Method + " not allowed; use GET"
+	default:
+		if strings.HasPrefix(r.URL.Path, pathRenewalInfo+"/") {
+			p.allow = http.MethodGet
+			p.Detail = "method " + r.Method + " not allowed; renewal information is fetched with GET (RFC 9773 §4.1)"
+		}
 	case pathNewNonce:
 		p.allow = "GET, HEAD"
 		p.Detail = "method " + r.Method + " not allowed; use HEAD or GET"

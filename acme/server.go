@@ -13,15 +13,16 @@ import (
 
 // Policy defaults (see Policy).
 const (
-	defaultMaxNames          = 100
-	defaultEABMaxAccounts    = 1
-	defaultOrderLifetime     = 7 * 24 * time.Hour
-	defaultAuthzReuse        = 200 * 24 * time.Hour
-	defaultNonceLifetime     = 15 * time.Minute
-	defaultValidationTimeout = 30 * time.Second
-	defaultProcessingTimeout = 5 * time.Minute
-	defaultHoldRetryAfter    = 10 * time.Second
-	defaultHoldRecheck       = 2 * time.Second
+	defaultMaxNames              = 100
+	defaultEABMaxAccounts        = 1
+	defaultOrderLifetime         = 7 * 24 * time.Hour
+	defaultAuthzReuse            = 200 * 24 * time.Hour
+	defaultNonceLifetime         = 15 * time.Minute
+	defaultValidationTimeout     = 30 * time.Second
+	defaultProcessingTimeout     = 5 * time.Minute
+	defaultHoldRetryAfter        = 10 * time.Second
+	defaultRenewalInfoRetryAfter = 6 * time.Hour
+	defaultHoldRecheck           = 2 * time.Second
 	// minProcessingTimeout keeps ProcessingTimeout above the longest a
 	// live finalization takes (issuanceTimeout, then completeTimeout).
 	minProcessingTimeout = issuanceTimeout + completeTimeout
@@ -149,7 +150,7 @@ func checkBaseURL(s string) error {
 // withDefaults fills the zero fields of p and refuses negative ones.
 func withDefaults(p Policy) (Policy, error) {
 	if p.MaxNames < 0 || p.EABMaxAccounts < 0 || p.OrderLifetime < 0 || p.AuthzReuse < 0 ||
-		p.NonceLifetime < 0 || p.ValidationTimeout < 0 || p.ProcessingTimeout < 0 || p.HoldRetryAfter < 0 || p.HoldRecheck < 0 {
+		p.NonceLifetime < 0 || p.ValidationTimeout < 0 || p.ProcessingTimeout < 0 || p.HoldRetryAfter < 0 || p.HoldRecheck < 0 || p.RenewalInfoRetryAfter < 0 {
 		return p, errors.New("acme: Options.Policy: negative values are not allowed")
 	}
 	if p.ProcessingTimeout != 0 && p.ProcessingTimeout < minProcessingTimeout {
@@ -164,6 +165,7 @@ func withDefaults(p Policy) (Policy, error) {
 	setDefault(&p.ValidationTimeout, defaultValidationTimeout)
 	setDefault(&p.ProcessingTimeout, defaultProcessingTimeout)
 	setDefault(&p.HoldRetryAfter, defaultHoldRetryAfter)
+	setDefault(&p.RenewalInfoRetryAfter, defaultRenewalInfoRetryAfter)
 	setDefault(&p.HoldRecheck, defaultHoldRecheck)
 	return p, nil
 }

@@ -178,4 +178,7 @@ type Store interface {
 	// IsKeyBlocked reports whether the public key with the hex SHA-256
 	// SubjectPublicKeyInfo hash was blocked by a keyCompromise revocation.
 	IsKeyBlocked(ctx context.Context, keyHash string) (bool, error)
+	// RenewalWindow returns the ARI window an operator set for the
+	// certificate with the serial, or nil when none was set.
+	RenewalWindow(ctx context.Context, serial string) (*RenewalWindow, error)
 }

@@ -139,6 +139,10 @@ type ACME struct {
 	// the background sweep fails it as interrupted (a process died while
 	// finalizing); the client's next run starts a new order (30s-1h).
 	ProcessingTimeout Duration `json:"processing_timeout"`
+	// RenewalInfoRetryAfter is the Retry-After of an ARI renewalInfo
+	// response (RFC 9773 §4.3), 1m-24h: how soon a window pulled forward
+	// with kakuin renewal reaches clients.
+	RenewalInfoRetryAfter Duration `json:"renewal_info_retry_after"`
 }
 
 // Validation configures challenge validation (RFC 8555 §8).

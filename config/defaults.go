@@ -9,31 +9,32 @@ import (
 
 // Built-in defaults.
 const (
-	DefaultListen            = "127.0.0.1:14000"
-	DefaultHTTPListen        = "127.0.0.1:14080"
-	DefaultDataDir           = "./kakuin-data"
-	DefaultDriver            = DriverSQLite
-	DefaultMaxConns          = 16
-	DefaultCAKeyType         = "ecdsa-p384"
-	DefaultMaxNames          = 100
-	DefaultEABMaxAccounts    = 1
-	DefaultOrderLifetime     = 168 * time.Hour  // 7 days
-	DefaultAuthzReuse        = 4800 * time.Hour // 200 days, BR 4.2.1
-	DefaultNonceLifetime     = 15 * time.Minute
-	DefaultProcessingTimeout = 5 * time.Minute
-	DefaultHTTP01Port        = 80  // RFC 8555 §8.3
-	DefaultTLSALPN01Port     = 443 // RFC 8737 §3
-	DefaultTimeout           = 10 * time.Second
-	DefaultOCSPValidity      = 96 * time.Hour  // 4 days
-	DefaultResponderValidity = 720 * time.Hour // 30 days
-	DefaultOCSPCacheBytes    = 64 << 20
-	DefaultCRLShards         = 16
-	DefaultCRLValidity       = 168 * time.Hour // 7 days
-	DefaultCRLInterval       = 6 * time.Hour
-	DefaultHoldRetryAfter    = 10 * time.Second
-	DefaultHoldRecheck       = 2 * time.Second
-	DefaultLogLevel          = "info"
-	DefaultLogFormat         = "text"
+	DefaultListen                = "127.0.0.1:14000"
+	DefaultHTTPListen            = "127.0.0.1:14080"
+	DefaultDataDir               = "./kakuin-data"
+	DefaultDriver                = DriverSQLite
+	DefaultMaxConns              = 16
+	DefaultCAKeyType             = "ecdsa-p384"
+	DefaultMaxNames              = 100
+	DefaultEABMaxAccounts        = 1
+	DefaultOrderLifetime         = 168 * time.Hour  // 7 days
+	DefaultAuthzReuse            = 4800 * time.Hour // 200 days, BR 4.2.1
+	DefaultNonceLifetime         = 15 * time.Minute
+	DefaultProcessingTimeout     = 5 * time.Minute
+	DefaultRenewalInfoRetryAfter = 6 * time.Hour
+	DefaultHTTP01Port            = 80  // RFC 8555 §8.3
+	DefaultTLSALPN01Port         = 443 // RFC 8737 §3
+	DefaultTimeout               = 10 * time.Second
+	DefaultOCSPValidity          = 96 * time.Hour  // 4 days
+	DefaultResponderValidity     = 720 * time.Hour // 30 days
+	DefaultOCSPCacheBytes        = 64 << 20
+	DefaultCRLShards             = 16
+	DefaultCRLValidity           = 168 * time.Hour // 7 days
+	DefaultCRLInterval           = 6 * time.Hour
+	DefaultHoldRetryAfter        = 10 * time.Second
+	DefaultHoldRecheck           = 2 * time.Second
+	DefaultLogLevel              = "info"
+	DefaultLogFormat             = "text"
 )
 
 // Database drivers.
@@ -98,6 +99,7 @@ func (c *Config) ApplyDefaults() {
 	setDuration(&c.ACME.AuthzReuse, DefaultAuthzReuse)
 	setDuration(&c.ACME.NonceLifetime, DefaultNonceLifetime)
 	setDuration(&c.ACME.ProcessingTimeout, DefaultProcessingTimeout)
+	setDuration(&c.ACME.RenewalInfoRetryAfter, DefaultRenewalInfoRetryAfter)
 
 	setInt(&c.Validation.HTTP01Port, DefaultHTTP01Port)
 	setInt(&c.Validation.TLSALPN01Port, DefaultTLSALPN01Port)

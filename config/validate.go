@@ -80,6 +80,7 @@ func (c *Config) Validate() error {
 		" (200 days, the Baseline Requirements' limit for reusing domain validation)")
 	v.durationRange("acme.nonce_lifetime", c.ACME.NonceLifetime, "10s", "24h", "")
 	v.durationRange("acme.processing_timeout", c.ACME.ProcessingTimeout, "30s", "1h", "")
+	v.durationRange("acme.renewal_info_retry_after", c.ACME.RenewalInfoRetryAfter, "1m", "24h", "")
 
 	v.challengePort("validation.http01_port", c.Validation.HTTP01Port, DefaultHTTP01Port, "RFC 8555 §8.3")
 	v.challengePort("validation.tlsalpn01_port", c.Validation.TLSALPN01Port, DefaultTLSALPN01Port, "RFC 8737 §3")

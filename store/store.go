@@ -31,6 +31,9 @@ type Backend interface {
 	// VerifyAudit recomputes the audit log's hash chain and reports every
 	// event edited, deleted or added outside kakuin.
 	VerifyAudit(ctx context.Context) (*AuditCheck, error)
+	// PullRenewalForward gives the certificates sel picks the ARI window
+	// w (kakuin renewal) and returns their serials; see core.
+	PullRenewalForward(ctx context.Context, sel acme.RenewalSelection, w acme.RenewalWindow, now time.Time, actor string) ([]string, error)
 	// Migrate applies the embedded migrations not yet applied and returns
 	// their names (e.g. "0001_init"), none if the schema is current.
 	Migrate(ctx context.Context) ([]string, error)

@@ -55,6 +55,7 @@ var commands = map[string]command{
 	"coupon":   {"issue a pack of coupons (licenses of per-certificate contracts)", runCoupon},
 	"usage":    {"usage of a contract in a month, for invoicing (csv or json)", runUsage},
 	"audit":    {"verify the audit log's hash chain (detects edited, deleted or added events)", runAudit},
+	"renewal":  {"pull the ARI renewal window of certificates forward (mass renewal)", runRenewal},
 }
 
 // cliEnv is what commands read and write outside their arguments.

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		{"Audit", testAudit},
 		{"Times", testTimes},
 		{"Revocation", testRevocation},
+		{"Renewal", testRenewal},
 	}
 	t.Run("Migrate", func(t *testing.T) { testMigrate(t, open) })
 	for _, g := range groups {
