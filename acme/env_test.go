@@ -129,7 +129,7 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 		lintCADir(t, caDir)
 	}
 	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: lintingCAStore{Store: st, t: t}, BaseURL: "http://ca.kakuin.example.com",
-		OCSPURL: "http://ca.kakuin.example.com/ocsp", CRLShards: 4})
+		OCSPURL: "http://ca.kakuin.example.com/ocsp", CRLShards: 4, Clock: e.now})
 	if err != nil {
 		t.Fatalf("ca.Load: %v", err)
 	}

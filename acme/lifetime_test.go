@@ -3,6 +3,7 @@ package acme_test
 import (
 	"context"
 	"crypto/elliptic"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	xacme "golang.org/x/crypto/acme"
 
 	"github.com/kakuin/kakuin/acme"
+	"github.com/kakuin/kakuin/ca"
 )
 
 // TestValidAuthzExpiry checks that a valid authorization expires
@@ -178,4 +180,35 @@ func TestInterruptedIssuanceFails(t *testing.T) {
 			t.Errorf("got status %q error %v, want processing without error", status, p)
 		}
 	})
+}
+
+// TestValidityCrossesScheduleDate issues through ACME on either side of
+// 2027-03-15 with the environment's clock: the day before, the leaf gets
+// the 200 days the BR allow then; from that day, at most 100 (ca.MaxValidity).
+func TestValidityCrossesScheduleDate(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	c := e.register(t, nil)
+	for _, tt := range []struct {
+		at   time.Time
+		days int
+	}{
+		{time.Date(2027, 3, 14, 12, 0, 0, 0, time.UTC), 200},
+		{time.Date(2027, 3, 15, 0, 30, 0, 0, time.UTC), 100},
+		{time.Date(2027, 3, 16, 12, 0, 0, 0, time.UTC), 100},
+	} {
+		e.offset.Store(int64(time.Until(tt.at)))
+		name := "d" + tt.at.Format("20060102t1504") + ".kakuin-schedule.example.com"
+		chain, _, _ := e.issue(t, c, acme.ChallengeHTTP01, name)
+		leaf, err := x509.ParseCertificate(chain[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		validity := leaf.NotAfter.Add(time.Second).Sub(leaf.NotBefore)
+		if want := time.Duration(tt.days) * 24 * time.Hour; validity != want || validity != ca.MaxValidity(leaf.NotBefore) {
+			t.Errorf("issued at %v: validity %v (notBefore %v), want %d days inclusive", tt.at, validity, leaf.NotBefore, tt.days)
+		}
+		if leaf.NotBefore.Before(tt.at.Add(-time.Hour)) || leaf.NotBefore.After(e.now()) {
+			t.Errorf("issued at %v: notBefore %v, want at most an hour before", tt.at, leaf.NotBefore)
+		}
+	}
 }
