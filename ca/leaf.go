@@ -45,6 +45,10 @@ func (a *Authority) leafTemplate(req Request, iss *issuer, notBefore time.Time) 
 		// needs to find its key by identifier). The AKI comes from the
 		// issuer's SKI.
 	}
+	if iss.id == IssuerEV && a.evPolicy != nil {
+		tmpl.Policies = append(tmpl.Policies, policyOID(a.evPolicy))
+		tmpl.PolicyIdentifiers = append(tmpl.PolicyIdentifiers, a.evPolicy)
+	}
 	if a.ocspURL != "" {
 		tmpl.OCSPServer = []string{a.ocspURL}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"os"
@@ -44,6 +45,10 @@ type Options struct {
 	// pre-issuance linting then accepts the warnings about internal names
 	// in those URLs (devAllowedWarnings). Never set in production.
 	Dev bool
+	// EVPolicyOID, when set, is the CA's own EV policy in dotted form
+	// (ParseEVPolicyOID), asserted in EV leaves after the reserved
+	// 2.23.140.1.1.
+	EVPolicyOID string
 }
 
 // Authority signs end-entity certificates with the issuing CAs loaded from
@@ -57,6 +62,7 @@ type Authority struct {
 	ocspURL   string
 	ocsp      OCSPOptions
 	dev       bool
+	evPolicy  asn1.ObjectIdentifier
 
 	root    *x509.Certificate
 	rootPEM []byte
@@ -120,6 +126,12 @@ func Load(opts Options) (*Authority, error) {
 	if err != nil {
 		return nil, err
 	}
+	var evPolicy asn1.ObjectIdentifier
+	if opts.EVPolicyOID != "" {
+		if evPolicy, err = ParseEVPolicyOID(opts.EVPolicyOID); err != nil {
+			return nil, err
+		}
+	}
 	a := &Authority{
 		store:     opts.Store,
 		clock:     opts.Clock,
@@ -128,6 +140,7 @@ func Load(opts Options) (*Authority, error) {
 		crlShards: opts.CRLShards,
 		ocspURL:   opts.OCSPURL,
 		ocsp:      ocspOpts,
+		evPolicy:  evPolicy,
 		dev:       opts.Dev,
 		issuers:   make(map[string]*issuer),
 	}

@@ -106,6 +106,11 @@ type CA struct {
 	// Country is the CA's subject C for `kakuin init`, an ISO 3166-1
 	// alpha-2 code such as JP.
 	Country string `json:"country"`
+	// EVPolicyOID is the CA's own EV policy OID in dotted form (e.g.
+	// 1.3.6.1.4.1.99999.1.1), asserted in EV certificates after the
+	// CA/Browser Forum's 2.23.140.1.1; outside the reserved arc 2.23.140.
+	// Empty means the reserved OID alone.
+	EVPolicyOID string `json:"ev_policy_oid"`
 }
 
 // ACME is the RFC 8555 server's policy and directory metadata.

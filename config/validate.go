@@ -4,12 +4,17 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // CA key types `kakuin init` can generate.
+// reOID is a dotted object identifier of at least three arcs whose first
+// two are valid (X.660: 0-2, then below 40 under 0 and 1).
+var reOID = regexp.MustCompile(`^([01]\.([0-9]|[1-3][0-9])|2\.(0|[1-9][0-9]*))(\.(0|[1-9][0-9]*))+$`)
+
 var caKeyTypes = []string{"ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096"}
 
 // Validate checks every key and returns an *Error listing all problems,
@@ -61,6 +66,9 @@ func (c *Config) Validate() error {
 		if p := dnProblem(c.CA.Organization); p != "" {
 			v.add("ca.organization", "%s", p)
 		}
+	}
+	if c.CA.EVPolicyOID != "" && (!reOID.MatchString(c.CA.EVPolicyOID) || strings.HasPrefix(c.CA.EVPolicyOID, "2.23.140.")) {
+		v.add("ca.ev_policy_oid", "must be the CA's own policy OID in dotted form such as 1.3.6.1.4.1.99999.1.1, outside the CA/Browser Forum's arc 2.23.140, got %s", quote(c.CA.EVPolicyOID))
 	}
 	if c.CA.Country != "" && !isCountry(c.CA.Country) {
 		v.add("ca.country", "must be a 2-letter upper-case ISO 3166-1 code such as JP, got %s", quote(c.CA.Country))

@@ -57,8 +57,9 @@ func TestCertbotEV(t *testing.T) {
 	if !strings.Contains(issuer.Subject.CommonName, "EV") {
 		t.Errorf("issuer: got %q, want the EV issuing CA", issuer.Subject.CommonName)
 	}
-	if !slices.EqualFunc(leaf.PolicyIdentifiers, []asn1.ObjectIdentifier{{2, 23, 140, 1, 1}}, asn1.ObjectIdentifier.Equal) {
-		t.Errorf("policies: got %v, want the EV policy only", leaf.PolicyIdentifiers)
+	if !slices.EqualFunc(leaf.PolicyIdentifiers, []asn1.ObjectIdentifier{{2, 23, 140, 1, 1}, {1, 3, 6, 1, 4, 1, 99999, 1, 1}},
+		asn1.ObjectIdentifier.Equal) {
+		t.Errorf("policies: got %v, want the EV policy, then the CA's own (%s)", leaf.PolicyIdentifiers, testEVPolicy)
 	}
 	if leaf.Subject.SerialNumber != "7000012050002" {
 		t.Errorf("subject serialNumber: got %q, want the corporate number", leaf.Subject.SerialNumber)

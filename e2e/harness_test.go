@@ -46,6 +46,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// testEVPolicy is the CA's own EV policy OID in the suite's configuration
+// (ca.ev_policy_oid), which EV leaves carry after 2.23.140.1.1.
+const testEVPolicy = "1.3.6.1.4.1.99999.1.1"
+
 // backends are the storage backends every acceptance test runs against.
 var backends = []string{"sqlite", "postgres"}
 
@@ -147,7 +151,7 @@ func startKakuin(t *testing.T, backend string) *kakuin {
 	// clients give up on a hold within a test's patience (certbot after
 	// about 30 polls, lego after about 100 s).
 	cfg := filepath.Join(k.dataDir, "kakuin.json")
-	if err := os.WriteFile(cfg, []byte(`{"vetting": {"hold_retry_after": "1s", "hold_recheck": "1s", "contact": "vetting@kakuin.example.jp"}}`), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(`{"ca": {"ev_policy_oid": "`+testEVPolicy+`"}, "vetting": {"hold_retry_after": "1s", "hold_recheck": "1s", "contact": "vetting@kakuin.example.jp"}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := append([]string{"serve", "--dev", "--config", cfg,

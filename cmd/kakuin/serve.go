@@ -239,6 +239,7 @@ func caInitOptions(cfg *config.Config) ca.InitOptions {
 // caOptions are the options serve loads the CA with.
 func caOptions(cfg *config.Config, db ca.Store) ca.Options {
 	o := ca.Options{Dir: cfg.CA.Dir, Store: db, BaseURL: cfg.HTTPBaseURL, CRLShards: cfg.CRL.Shards, Dev: cfg.Dev,
+		EVPolicyOID: cfg.CA.EVPolicyOID,
 		OCSP: ca.OCSPOptions{Validity: cfg.OCSP.ResponseValidity.Duration, SignWithIssuer: cfg.OCSP.SignWithIssuer,
 			ResponderValidity: cfg.OCSP.ResponderValidity.Duration}}
 	if !cfg.OCSP.Disabled {
