@@ -167,8 +167,10 @@ func responderSubject(issuer pkix.Name) ([]byte, error) {
 		return nil, fmt.Errorf("ca: issuing CA subject needs exactly one C and one O for its OCSP responder")
 	}
 	cn := issuer.CommonName + " OCSP Responder"
-	if len(cn) > maxCommonNameLen {
-		cn = cn[:maxCommonNameLen]
+	// ub-common-name counts characters (RFC 5280 Appendix A): cut on a
+	// character boundary, never inside a multi-byte one.
+	if r := []rune(cn); len(r) > maxCommonNameLen {
+		cn = string(r[:maxCommonNameLen])
 	}
 	return rawName(
 		country(issuer.Country[0]),
