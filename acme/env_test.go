@@ -26,6 +26,7 @@ import (
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/acme/validation"
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/internal/linttest/lintca"
 	"github.com/kakuin/kakuin/internal/pgtest"
 	"github.com/kakuin/kakuin/internal/testdns"
 	"github.com/kakuin/kakuin/ocsp"
@@ -126,16 +127,16 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 		if err := ca.Init(ca.InitOptions{Dir: caDir, BaseURL: "http://ca.kakuin.example.com", KeyType: ca.KeyECDSAP256}); err != nil {
 			t.Fatalf("ca.Init: %v", err)
 		}
-		lintCADir(t, caDir)
+		lintca.Dir(t, caDir)
 	}
-	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: lintingCAStore{Store: st, t: t}, BaseURL: "http://ca.kakuin.example.com",
+	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: lintca.Store{Store: st, T: t}, BaseURL: "http://ca.kakuin.example.com",
 		OCSPURL: "http://ca.kakuin.example.com/ocsp", CRLShards: 4, Clock: e.now})
 	if err != nil {
 		t.Fatalf("ca.Load: %v", err)
 	}
 	// Every certificate, OCSP response and CRL the server and the status
 	// service have signed is linted (lint_test.go).
-	linting := lintingCA{Authority: e.authority, t: t}
+	linting := lintca.CA{Authority: e.authority, T: t}
 	e.status, err = ocsp.NewService(ocsp.ServiceOptions{Store: st, Signer: linting, OCSP: true, CRLShards: 4})
 	if err != nil {
 		t.Fatalf("ocsp.NewService: %v", err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kakuin/kakuin/acme"
 	"github.com/kakuin/kakuin/ca"
+	"github.com/kakuin/kakuin/internal/linttest/lintca"
 	"github.com/kakuin/kakuin/ocsp"
 	"github.com/kakuin/kakuin/store"
 	"github.com/kakuin/kakuin/vetting"
@@ -30,7 +31,7 @@ import (
 type testEnv struct {
 	store     store.Backend
 	authority *ca.Authority
-	linting   lintingCA // authority, linting what it signs
+	linting   lintca.CA // authority, linting what it signs
 	service   *ocsp.Service
 	responder *ocsp.Responder
 	crls      *ocsp.CRLPublisher
@@ -71,15 +72,15 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	if err := ca.Init(ca.InitOptions{Dir: caDir, BaseURL: testBase, KeyType: ca.KeyECDSAP256, Clock: clock}); err != nil {
 		t.Fatal(err)
 	}
-	lintCADir(t, caDir)
-	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: lintingCAStore{Store: st, t: t}, BaseURL: testBase,
+	lintca.Dir(t, caDir)
+	e.authority, err = ca.Load(ca.Options{Dir: caDir, Store: lintca.Store{Store: st, T: t}, BaseURL: testBase,
 		OCSPURL: testBase + "/ocsp", CRLShards: 4, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Every certificate, OCSP response and CRL the environment signs is
 	// linted (lint_test.go).
-	e.linting = lintingCA{Authority: e.authority, t: t}
+	e.linting = lintca.CA{Authority: e.authority, T: t}
 	e.root, _ = e.authority.IssuerCertificate(ca.IssuerRoot)
 	logger := slog.New(slog.DiscardHandler)
 	e.service, err = ocsp.NewService(ocsp.ServiceOptions{Store: st, Signer: e.linting, OCSP: true, CRLShards: 4,

@@ -1,113 +1,12 @@
 package ocsp_test
 
 import (
-	"context"
-	"crypto"
-	"math/big"
-	"os"
-	"path/filepath"
-	"testing"
-	"time"
-
-	"github.com/kakuin/kakuin/ca"
-	"github.com/kakuin/kakuin/internal/linttest"
+	"github.com/kakuin/kakuin/internal/linttest/lintca"
 	"github.com/kakuin/kakuin/ocsp"
 )
 
-// lintingCA is the test environment's CA as the status service and the
-// responder see it: the real ca.Authority, with every certificate, OCSP
-// response and CRL it signs linted by the test suite's linter
-// (internal/linttest) and reported to the environment's test. It
-// implements ocsp.Signer and ocsp.UnknownSigner.
-type lintingCA struct {
-	*ca.Authority
-	t testing.TB
-}
-
+// The test environment's signer lints every response and CRL it signs.
 var (
-	_ ocsp.Signer        = lintingCA{}
-	_ ocsp.UnknownSigner = lintingCA{}
-	_ ca.Store           = lintingCAStore{}
+	_ ocsp.Signer        = lintca.CA{}
+	_ ocsp.UnknownSigner = lintca.CA{}
 )
-
-// Issue issues and lints the leaf (a subscriber certificate) and its first
-// OCSP response.
-func (l lintingCA) Issue(ctx context.Context, req ca.Request) (*ca.Issued, error) {
-	got, err := l.Authority.Issue(ctx, req)
-	if err != nil {
-		return got, err
-	}
-	linttest.Certificate(l.t, got.DER, linttest.Subscriber)
-	l.lintOCSP(got.IssuerID, got.OCSP)
-	return got, nil
-}
-
-// SignOCSP signs and lints both responses.
-func (l lintingCA) SignOCSP(ctx context.Context, e ca.OCSPEntry) (*ca.OCSPResponse, error) {
-	got, err := l.Authority.SignOCSP(ctx, e)
-	if err == nil {
-		l.lintOCSP(e.IssuerID, got)
-	}
-	return got, err
-}
-
-// SignOCSPUnknown signs and lints an "unknown" response.
-func (l lintingCA) SignOCSPUnknown(ctx context.Context, issuerID string, serial *big.Int, hash crypto.Hash, validity time.Duration) ([]byte, time.Time, time.Time, error) {
-	der, this, next, err := l.Authority.SignOCSPUnknown(ctx, issuerID, serial, hash, validity)
-	if err == nil {
-		l.lintOCSP(issuerID, &ca.OCSPResponse{SHA1: der})
-	}
-	return der, this, next, err
-}
-
-// SignCRL signs and lints a CRL partition.
-func (l lintingCA) SignCRL(ctx context.Context, req ca.CRLRequest) (*ca.CRL, error) {
-	got, err := l.Authority.SignCRL(ctx, req)
-	if err == nil {
-		linttest.RevocationList(l.t, got.DER)
-	}
-	return got, err
-}
-
-// lintOCSP lints the responses of r (nil when OCSP is off), signed for
-// the issuer issuerID.
-func (l lintingCA) lintOCSP(issuerID string, r *ca.OCSPResponse) {
-	if r == nil {
-		return
-	}
-	issuer, ok := l.Authority.IssuerCertificate(issuerID)
-	if !ok {
-		l.t.Errorf("OCSP response of unknown issuer %q", issuerID)
-		return
-	}
-	for _, der := range [][]byte{r.SHA1, r.SHA256} {
-		if der != nil {
-			linttest.OCSPResponse(l.t, der, issuer)
-		}
-	}
-}
-
-// lintingCAStore is the CA's store, linting each delegated OCSP responder
-// certificate as it is recorded.
-type lintingCAStore struct {
-	ca.Store
-	t testing.TB
-}
-
-// RecordResponderCertificate lints c and records it.
-func (s lintingCAStore) RecordResponderCertificate(ctx context.Context, c ca.ResponderCertificate) error {
-	linttest.Certificate(s.t, c.DER, linttest.EndEntity)
-	return s.Store.RecordResponderCertificate(ctx, c)
-}
-
-// lintCADir lints the CA certificates ca.Init wrote into dir.
-func lintCADir(t testing.TB, dir string) {
-	t.Helper()
-	for _, id := range []string{ca.IssuerRoot, ca.IssuerOV, ca.IssuerEV} {
-		data, err := os.ReadFile(filepath.Join(dir, id+".pem"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		linttest.PEM(t, data)
-	}
-}
