@@ -30,6 +30,9 @@ type client struct {
 	// compat, when not nil, keeps authorization fetches (write-locked) and
 	// newOrders (read-locked) apart; see Options.PebbleCompat.
 	compat *sync.RWMutex
+	// onChain, when set, receives every chain the flow downloads and
+	// checks (tests lint the leaves).
+	onChain func(chain []byte)
 }
 
 // directory is the part of the directory object (RFC 8555 §7.1.1) the

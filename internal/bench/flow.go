@@ -100,7 +100,13 @@ func (c *client) flow(ctx context.Context, names []string) error {
 	if err != nil {
 		return fmt.Errorf("download: %w", err)
 	}
-	return checkChain(resp.body, &key.PublicKey, names)
+	if err := checkChain(resp.body, &key.PublicKey, names); err != nil {
+		return err
+	}
+	if c.onChain != nil {
+		c.onChain(resp.body)
+	}
+	return nil
 }
 
 // authorize fetches the authorization at url and, unless it is already

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kakuin/kakuin/internal/linttest"
 )
 
 // kakuinServer is a `kakuin serve --dev --bench-always-valid` process on
@@ -178,7 +181,12 @@ func (k *kakuinServer) newEAB(t *testing.T) (kid, hmac string) {
 // newKakuinClient returns a client with k's directory, not registered.
 func newKakuinClient(t *testing.T, k *kakuinServer) *client {
 	t.Helper()
-	c := &client{http: NewHTTPClient(k.tls, 2), key: newTestKey(t)}
+	// Every leaf the test's flows get is linted.
+	c := &client{http: NewHTTPClient(k.tls, 2), key: newTestKey(t), onChain: func(chain []byte) {
+		if block, _ := pem.Decode(chain); block != nil {
+			linttest.Certificate(t, block.Bytes, linttest.Subscriber, linttest.Dev)
+		}
+	}}
 	if err := c.fetchDirectory(context.Background(), k.directoryURL); err != nil {
 		t.Fatal(err)
 	}
