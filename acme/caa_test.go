@@ -320,6 +320,7 @@ func TestCAAAtFinalize(t *testing.T) {
 			if got.Error == nil || got.Error.ProblemType != errNS+tt.wantType {
 				t.Errorf("order error: got %v, want %s", got.Error, tt.wantType)
 			}
+			e.wantRefusalAudited(t, o.URI, "CAA: ")
 		})
 	}
 }

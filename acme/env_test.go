@@ -78,6 +78,9 @@ type envOptions struct {
 	// wrapStore, if set, wraps the store the server uses (e.store stays
 	// the real one), to inject failures into chosen calls.
 	wrapStore func(acme.Store) acme.Store
+	// wrapIssuer, if set, wraps the (linting) issuer the server uses, to
+	// inject failures.
+	wrapIssuer func(acme.Issuer) acme.Issuer
 	// hold gives the server the vetting service itself, whose gate holds
 	// what officers have not approved; by default the server's gate finds
 	// everything approved (approvingVetting).
@@ -182,10 +185,14 @@ func newEnv(t testing.TB, opts envOptions) *testEnv {
 	if opts.wrapStore != nil {
 		srvStore = opts.wrapStore(st)
 	}
+	var issuer acme.Issuer = linting
+	if opts.wrapIssuer != nil {
+		issuer = opts.wrapIssuer(linting)
+	}
 	e.srv, err = acme.New(acme.Options{
 		Store:     srvStore,
 		Vetting:   gate,
-		Issuer:    linting,
+		Issuer:    issuer,
 		Revoker:   e.status,
 		Validator: val,
 		BaseURL:   e.baseURL,

@@ -102,7 +102,7 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	if p := s.finalizeCAA(ictx, acct, authzs); p != nil {
 		s.log.InfoContext(ctx, "acme CAA refused issuance", "account", acct.ID, "order", o.ID,
 			"problem", p.Type, "detail", p.Detail)
-		s.failOrder(ctx, o.ID, p)
+		s.refuseIssuance(ctx, o.ID, p, "CAA: "+p.Detail)
 		return p
 	}
 	start := time.Now()
@@ -126,6 +126,12 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		p := internal(fmt.Errorf("acme: finalize order %d: %w", o.ID, err))
 		p.Detail = "certificate issuance failed; the order is invalid, create a new order"
+		if lintErr := (*ca.LintError)(nil); errors.As(err, &lintErr) {
+			// Never a silent issuance: the lints that refused it are
+			// logged (by the wrapper, with the cause) and audited.
+			s.refuseIssuance(ctx, o.ID, p, lintErr.Error())
+			return p
+		}
 		s.failOrder(ctx, o.ID, p)
 		return p
 	}
@@ -145,6 +151,16 @@ func (s *Server) failOrder(ctx context.Context, orderID int64, p *problem) {
 	defer cancel()
 	if err := s.store.FailOrder(fctx, orderID, problemJSON(p)); err != nil {
 		s.log.ErrorContext(ctx, "acme: fail order", "order", orderID, "err", err)
+	}
+}
+
+// refuseIssuance fails the processing order with p, auditing the reason
+// (Store.RefuseIssuance); a failure to record it is logged.
+func (s *Server) refuseIssuance(ctx context.Context, orderID int64, p *problem, reason string) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), completeTimeout)
+	defer cancel()
+	if err := s.store.RefuseIssuance(fctx, orderID, problemJSON(p), reason); err != nil {
+		s.log.ErrorContext(ctx, "acme: refuse issuance", "order", orderID, "reason", reason, "err", err)
 	}
 }
 

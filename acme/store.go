@@ -160,6 +160,10 @@ type Store interface {
 	BeginFinalize(ctx context.Context, orderID int64, at time.Time) error
 	// FailOrder sets a processing order invalid with the problem (JSON).
 	FailOrder(ctx context.Context, orderID int64, problem []byte) error
+	// RefuseIssuance is FailOrder for a check right before signing (a
+	// lint failure, CAA), also appending an "issuance_refused" audit
+	// event with the reason in the same transaction.
+	RefuseIssuance(ctx context.Context, orderID int64, problem []byte, reason string) error
 	// FailInterruptedOrders sets every processing order whose finalization
 	// began before startedBefore invalid with the problem (JSON), in one
 	// statement, and returns how many it changed.

@@ -128,6 +128,38 @@ func testFinalize(t *testing.T, b store.Backend) {
 		wantErr(t, "BeginFinalize(invalid)", b.BeginFinalize(ctx(t), o.ID, t0), acme.ErrConflict)
 	})
 
+	t.Run("refuse", func(t *testing.T) {
+		pending, _ := order(t, b, acct.ID, "refuse.example.com")
+		wantErr(t, "RefuseIssuance(pending)", b.RefuseIssuance(ctx(t), pending.ID, problem, "lint"), acme.ErrConflict)
+		wantErr(t, "RefuseIssuance(missing)", b.RefuseIssuance(ctx(t), 1_000_000, problem, "lint"), acme.ErrNotFound)
+		o := ready(t, b, acct.ID, "refuse.example.com")
+		wantErr(t, "RefuseIssuance", b.RefuseIssuance(ctx(t), o.ID, problem, "ca: certificate failed pre-issuance lint: e_x"), nil)
+		got, err := b.GetOrder(ctx(t), o.ID)
+		wantErr(t, "GetOrder", err, nil)
+		equal(t, "StoredStatus", got.StoredStatus, acme.StatusInvalid)
+		equal(t, "Error", string(got.Error), string(problem))
+		var found int
+		for _, e := range auditEvents(t, b) {
+			if e.Kind != "issuance_refused" {
+				continue
+			}
+			found++
+			equal(t, "subject", e.Subject, "order:"+itoa(o.ID))
+			equal(t, "actor", e.Actor, "acme:account/"+itoa(acct.ID))
+			var d struct {
+				OrderID int64    `json:"order_id"`
+				Names   []string `json:"names"`
+				Reason  string   `json:"reason"`
+			}
+			if err := json.Unmarshal(e.Detail, &d); err != nil {
+				t.Fatal(err)
+			}
+			equal(t, "detail", d.Names, []string{"refuse.example.com"})
+			equal(t, "reason", d.Reason, "ca: certificate failed pre-issuance lint: e_x")
+		}
+		equal(t, "issuance_refused events (refused calls write none)", found, 1)
+	})
+
 	t.Run("complete", func(t *testing.T) {
 		o := ready(t, b, acct.ID, "www.complete.example.com", "complete.example.com")
 		s := serial()
