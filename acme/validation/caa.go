@@ -2,9 +2,7 @@ package validation
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 
@@ -100,33 +98,13 @@ func (v *Validator) relevantCAA(ctx context.Context, fqdn string) (string, []*dn
 // from; other failure codes, timeouts and network errors are "dns"
 // problems.
 func (r *resolver) lookupCAA(ctx context.Context, name string) ([]*dns.CAA, *Error) {
-	m := new(dns.Msg)
-	m.SetQuestion(dns.Fqdn(name), dns.TypeCAA)
-	m.SetEdns0(ednsSize, false)
-	resp, err := r.exchange(ctx, m, "udp")
-	if err == nil && resp.Truncated {
-		resp, err = r.exchange(ctx, m, "tcp")
+	answer, perr := r.lookup(ctx, name, dns.TypeCAA, true)
+	if perr != nil {
+		return nil, perr
 	}
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, problemCause(ctxErr, ProblemDNS, "DNS problem: %s looking up CAA for %s", ctxWords(ctxErr), name)
-		}
-		var netErr net.Error
-		if errors.As(err, &netErr) && netErr.Timeout() {
-			return nil, problemCause(err, ProblemDNS, "DNS problem: query timed out looking up CAA for %s", name)
-		}
-		return nil, problemCause(err, ProblemDNS, "DNS problem: networking error looking up CAA for %s", name)
-	}
-	if resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
-		rcode := dns.RcodeToString[resp.Rcode]
-		if rcode == "" {
-			rcode = fmt.Sprintf("rcode %d", resp.Rcode)
-		}
-		return nil, problem(ProblemDNS, "DNS problem: %s looking up CAA for %s", rcode, name)
-	}
-	var rrs []*dns.CAA
-	for _, rr := range resp.Answer {
-		if caa, ok := rr.(*dns.CAA); ok && caa.Hdr.Class == dns.ClassINET {
+	rrs := make([]*dns.CAA, 0, len(answer))
+	for _, rr := range answer {
+		if caa, ok := rr.(*dns.CAA); ok {
 			rrs = append(rrs, caa)
 		}
 	}

@@ -40,6 +40,12 @@ func defaultResolver(path string) (string, error) {
 // (CNAMEs the resolver followed are dropped). NXDOMAIN, other failure codes,
 // timeouts and network errors are "dns" problems.
 func (r *resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, *Error) {
+	return r.lookup(ctx, name, qtype, false)
+}
+
+// lookup is query; with nxdomainEmpty, NXDOMAIN is an answer with no
+// records instead of a problem.
+func (r *resolver) lookup(ctx context.Context, name string, qtype uint16, nxdomainEmpty bool) ([]dns.RR, *Error) {
 	typ := dns.TypeToString[qtype]
 	m := new(dns.Msg)
 	m.SetQuestion(dns.Fqdn(name), qtype)
@@ -59,7 +65,7 @@ func (r *resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 		}
 		return nil, problemCause(err, ProblemDNS, "DNS problem: networking error looking up %s for %s", typ, name)
 	}
-	if resp.Rcode != dns.RcodeSuccess {
+	if resp.Rcode != dns.RcodeSuccess && !(nxdomainEmpty && resp.Rcode == dns.RcodeNameError) {
 		rcode := dns.RcodeToString[resp.Rcode]
 		if rcode == "" {
 			rcode = fmt.Sprintf("rcode %d", resp.Rcode)
