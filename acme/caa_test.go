@@ -30,48 +30,6 @@ func (e *testEnv) setCAA(name string, records ...testdns.CAA) {
 	e.dns.SetCAA(name, records...)
 }
 
-// tryAuthorize creates an order for names and answers the challenge of
-// type typ of each pending authorization; it returns the order and the
-// problem of the first authorization that fails, nil if all become valid.
-func (e *testEnv) tryAuthorize(t *testing.T, c *xacme.Client, typ string, names ...string) (*xacme.Order, *xacme.Error) {
-	t.Helper()
-	ctx := context.Background()
-	o, err := c.AuthorizeOrder(ctx, xacme.DomainIDs(names...))
-	if err != nil {
-		t.Fatalf("AuthorizeOrder(%v): %v", names, err)
-	}
-	for _, u := range o.AuthzURLs {
-		a, err := c.GetAuthorization(ctx, u)
-		if err != nil {
-			t.Fatalf("GetAuthorization: %v", err)
-		}
-		var ch *xacme.Challenge
-		for _, x := range a.Challenges {
-			if x.Type == typ {
-				ch = x
-			}
-		}
-		if ch == nil {
-			t.Fatalf("authorization %s has no %s challenge", u, typ)
-		}
-		e.fulfil(t, c, ch, a.Identifier.Value)
-		if _, err := c.Accept(ctx, ch); err != nil {
-			t.Fatalf("Accept: %v", err)
-		}
-		_, err = c.WaitAuthorization(ctx, u)
-		if err == nil {
-			continue
-		}
-		var ae *xacme.AuthorizationError
-		var pe *xacme.Error
-		if !errors.As(err, &ae) || len(ae.Errors) == 0 || !errors.As(ae.Errors[0], &pe) {
-			t.Fatalf("WaitAuthorization(%s): got %v, want an authorization failed with a problem", a.Identifier.Value, err)
-		}
-		return o, pe
-	}
-	return o, nil
-}
-
 // TestCAAAtValidation checks CAA when a challenge is met: a refusal makes
 // the challenge and its authorization invalid with the caa problem, a
 // failed lookup with the dns problem.

@@ -332,6 +332,22 @@ func (e *testEnv) fulfil(t testing.TB, c *xacme.Client, ch *xacme.Challenge, nam
 // authorization with challenge type typ; it returns the ready order.
 func (e *testEnv) authorize(t testing.TB, c *xacme.Client, typ string, names ...string) *xacme.Order {
 	t.Helper()
+	o, p := e.tryAuthorize(t, c, typ, names...)
+	if p != nil {
+		t.Fatalf("authorization failed: %v", p)
+	}
+	o, err := c.WaitOrder(context.Background(), o.URI)
+	if err != nil {
+		t.Fatalf("WaitOrder: %v", err)
+	}
+	return o
+}
+
+// tryAuthorize creates an order for names and answers the challenge of
+// type typ of each pending authorization; it returns the order and the
+// problem of the first authorization that fails, nil if all become valid.
+func (e *testEnv) tryAuthorize(t testing.TB, c *xacme.Client, typ string, names ...string) (*xacme.Order, *xacme.Error) {
+	t.Helper()
 	ctx := context.Background()
 	o, err := c.AuthorizeOrder(ctx, xacme.DomainIDs(names...))
 	if err != nil {
@@ -358,15 +374,18 @@ func (e *testEnv) authorize(t testing.TB, c *xacme.Client, typ string, names ...
 		if _, err := c.Accept(ctx, ch); err != nil {
 			t.Fatalf("Accept: %v", err)
 		}
-		if _, err := c.WaitAuthorization(ctx, u); err != nil {
-			t.Fatalf("WaitAuthorization(%s): %v", a.Identifier.Value, err)
+		_, err = c.WaitAuthorization(ctx, u)
+		if err == nil {
+			continue
 		}
+		var ae *xacme.AuthorizationError
+		var pe *xacme.Error
+		if !errors.As(err, &ae) || len(ae.Errors) == 0 || !errors.As(ae.Errors[0], &pe) {
+			t.Fatalf("WaitAuthorization(%s): got %v, want valid or failed with a problem", a.Identifier.Value, err)
+		}
+		return o, pe
 	}
-	o, err = c.WaitOrder(ctx, o.URI)
-	if err != nil {
-		t.Fatalf("WaitOrder: %v", err)
-	}
-	return o
+	return o, nil
 }
 
 // issue authorizes names with typ and finalizes with a fresh P-256 key; it

@@ -78,21 +78,9 @@ func (s *Server) renewalInfo(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.clock()
-	win := SuggestedWindow(cert.NotBefore, cert.NotAfter)
-	blocked, err := s.store.IsKeyBlocked(ctx, cert.KeyHash)
+	win, err := s.renewalWindow(ctx, cert, now)
 	if err != nil {
 		return internal(err)
-	}
-	if cert.RevokedAt != nil || blocked {
-		win = renewNow(now)
-	} else {
-		set, err := s.store.RenewalWindow(ctx, cert.Serial)
-		if err != nil {
-			return internal(err)
-		}
-		if set != nil && set.Start.Before(win.Start) {
-			win = *set
-		}
 	}
 	var body renewalInfoJSON
 	body.SuggestedWindow.Start = win.Start.UTC().Format(time.RFC3339)
@@ -100,6 +88,24 @@ func (s *Server) renewalInfo(w http.ResponseWriter, r *http.Request) error {
 	body.ExplanationURL = win.ExplanationURL
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.policy.RenewalInfoRetryAfter/time.Second))))
 	return writeJSON(w, http.StatusOK, body)
+}
+
+// renewalWindow is the window renewalInfo suggests for cert at now: now
+// for a revoked certificate or a blocked key, else the earlier of the
+// default and the operator's.
+func (s *Server) renewalWindow(ctx context.Context, cert *Certificate, now time.Time) (RenewalWindow, error) {
+	if cert.RevokedAt != nil {
+		return renewNow(now), nil
+	}
+	if blocked, err := s.store.IsKeyBlocked(ctx, cert.KeyHash); err != nil || blocked {
+		return renewNow(now), err
+	}
+	win := SuggestedWindow(cert.NotBefore, cert.NotAfter)
+	set, err := s.store.RenewalWindow(ctx, cert.Serial)
+	if err == nil && set != nil && set.Start.Before(win.Start) {
+		win = *set
+	}
+	return win, err
 }
 
 // Why an ARI certificate identifier names no certificate of this CA.

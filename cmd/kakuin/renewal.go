@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kakuin/kakuin/acme"
+	"github.com/kakuin/kakuin/ca"
 	"github.com/kakuin/kakuin/vetting"
 )
 
@@ -79,6 +80,9 @@ func runRenewal(ctx context.Context, env *cliEnv, args []string) error {
 // renewalSelection reads the selection flags of `kakuin renewal pull-forward`.
 func renewalSelection(serials, issuer, contract, issuedBefore string, all bool) (acme.RenewalSelection, error) {
 	sel := acme.RenewalSelection{IssuerID: issuer, ContractCode: contract, All: all}
+	if issuer != "" && issuer != ca.IssuerOV && issuer != ca.IssuerEV {
+		return sel, fmt.Errorf("--issuer %q: want %s or %s, the issuing CAs of leaves", issuer, ca.IssuerOV, ca.IssuerEV)
+	}
 	if serials != "" {
 		for s := range strings.SplitSeq(serials, ",") {
 			hex, err := parseSerialFlag(strings.TrimSpace(s))

@@ -23,6 +23,7 @@ func TestRenewalPullForwardRefusals(t *testing.T) {
 		{"all with criteria", []string{"renewal", "pull-forward", "--all", "--issuer", "ov"}, "give it alone"},
 		{"bad serial", []string{"renewal", "pull-forward", "--serial", "xyz"}, "not a hex serial"},
 		{"long serial", []string{"renewal", "pull-forward", "--serial", strings.Repeat("7f", 21)}, "longer than 20 octets"},
+		{"unknown issuer", []string{"renewal", "pull-forward", "--issuer", "root"}, `--issuer "root": want ov or ev`},
 		{"bad contract code", []string{"renewal", "pull-forward", "--contract", "123"}, "--contract"},
 		{"bad day", []string{"renewal", "pull-forward", "--issued-before", "12/01/2026"}, "want a day such as 2026-12-01"},
 		{"bad start", []string{"renewal", "pull-forward", "--all", "--start", "tomorrow"}, "want a time such as"},
